@@ -1,0 +1,759 @@
+//! The sans-IO connection manager.
+//!
+//! [`Machine`] holds every rule of the SDK: connection states, reconnect backoff,
+//! subscriptions and their replies, the heartbeat, the offline queue, sequence checks
+//! and batching. It never touches a socket, a timer or a clock: each input method takes
+//! `now` (ms), the machine queues [`Action`]s for the web layer to carry out
+//! ([`Machine::poll_action`]), and [`Machine::poll_timeout`] says when it next wants
+//! [`Machine::tick`] to be called. `P` is how a frame is kept until it is delivered
+//! (a JS string handle in the browser, a `String` in native tests).
+
+use super::backoff::{Backoff, BackoffConfig, Rng};
+use super::batcher::{Batch, BatchConfig, Batcher, FrameFold};
+use super::errors::{ErrorCode, SdkError};
+use super::options::Options;
+use super::protocol::{EventClass, Inbound, Protocol, ProtocolKind, ReplyInfo, ServerError};
+use super::refresh::{KindId, RefreshRules, RESYNC_BIT};
+use super::send_queue::{DropCause, SendQueue};
+use super::sequence::{SeqCheck, SequenceTracker};
+use super::stats::Stats;
+use std::collections::VecDeque;
+
+/// Requests awaiting a reply, at the most; older ones are forgotten.
+const MAX_PENDING_REQUESTS: usize = 256;
+
+/// The status the app sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Idle,
+    Connecting,
+    Open,
+    Reconnecting,
+    Closed,
+    Failed,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Idle => "idle",
+            Status::Connecting => "connecting",
+            Status::Open => "open",
+            Status::Reconnecting => "reconnecting",
+            Status::Closed => "closed",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// What the web layer must do, or tell the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action<P> {
+    /// Drop any socket and open a new one to this URL.
+    OpenSocket(String),
+    /// Send this text on the open socket.
+    Send(String),
+    /// Detach and close the socket with this code and reason.
+    CloseSocket(u16, &'static str),
+    Status(Status),
+    Error(SdkError),
+    Batch(Batch<P>),
+    /// A side event (`SyncStatus`, `Ephemeral`, group events...), delivered on its own.
+    Event { scope: String, event_type: String, payload: P },
+    /// A `seq` gap: `expected` never came, `received` did.
+    Gap { scope: String, expected: f64, received: f64 },
+}
+
+/// The socket's side of the state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Conn {
+    Idle,
+    Connecting { started: f64, retry: bool },
+    Open { since: f64 },
+    Waiting { until: f64 },
+    Closed,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum RequestKind {
+    Subscribe,
+    Unsubscribe,
+    Probe,
+}
+
+#[derive(Debug, Clone)]
+struct Request {
+    id: u64,
+    kind: RequestKind,
+    ids: Vec<String>,
+    sent_at: f64,
+}
+
+/// The outstanding heartbeat probe.
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    deadline: f64,
+    /// Whether this probe was re-sent after the clock jumped (sleep, throttling).
+    grace: bool,
+}
+
+/// The manager's state machine.
+pub struct Machine<P> {
+    opts: Options,
+    protocol: Protocol,
+    rules: RefreshRules,
+    batcher: Batcher<P>,
+    backoff: Backoff,
+    rng: Rng,
+    queue: SendQueue,
+    seq: SequenceTracker,
+    conn: Conn,
+    status: Status,
+    ever_opened: bool,
+    subs: Vec<String>,
+    requests: VecDeque<Request>,
+    next_id: u64,
+    next_probe_at: Option<f64>,
+    probe: Option<Probe>,
+    /// When the last json-protocol ping went out, for the round trip of its pong.
+    ping_sent_at: Option<f64>,
+    /// When an input last reached the machine: a long silence means the page slept
+    /// or its timers were throttled.
+    last_input_at: f64,
+    hidden: bool,
+    last_rtt_ms: Option<f64>,
+    actions: VecDeque<Action<P>>,
+    stats: Stats,
+    kind_buf: Vec<KindId>,
+}
+
+impl<P: Clone> Machine<P> {
+    /// A machine for validated `opts`. `seed` drives the backoff jitter.
+    pub fn new(opts: Options, seed: u64) -> Result<Self, String> {
+        let rules = match &opts.refresh_rules {
+            Some(r) => RefreshRules::new(r, &opts.critical_kinds)?,
+            None => {
+                let mut base: Vec<(String, Vec<String>)> = super::refresh::DEFAULT_RULES
+                    .iter()
+                    .map(|(k, f)| (k.to_string(), f.iter().map(|s| s.to_string()).collect()))
+                    .collect();
+                base.shrink_to_fit();
+                RefreshRules::new(&base, &opts.critical_kinds)?
+            }
+        };
+        let batcher = Batcher::new(BatchConfig {
+            window_ms: opts.batch_window_ms,
+            max_size: opts.max_batch_size as u32,
+            max_wait_ms: opts.max_batch_wait_ms,
+            collect_events: opts.collect_events,
+        });
+        let backoff = Backoff::new(BackoffConfig {
+            initial_ms: opts.reconnect_initial_delay_ms,
+            max_ms: opts.reconnect_max_delay_ms,
+            multiplier: opts.reconnect_multiplier,
+            min_uptime_ms: opts.reconnect_min_uptime_ms,
+            max_attempts: opts.reconnect_max_attempts,
+        });
+        let queue = SendQueue::new(opts.max_queued_messages as usize, opts.queued_message_ttl_ms, opts.queue_overflow);
+        let protocol = Protocol::new(opts.protocol, &opts.timestamp_field);
+        let mut m = Machine {
+            protocol,
+            rules,
+            batcher,
+            backoff,
+            rng: Rng::new(seed),
+            queue,
+            seq: SequenceTracker::default(),
+            conn: Conn::Idle,
+            status: Status::Idle,
+            ever_opened: false,
+            subs: Vec::new(),
+            requests: VecDeque::new(),
+            next_id: 1,
+            next_probe_at: None,
+            probe: None,
+            ping_sent_at: None,
+            last_input_at: 0.0,
+            hidden: false,
+            last_rtt_ms: None,
+            actions: VecDeque::new(),
+            stats: Stats::default(),
+            kind_buf: Vec::new(),
+            opts,
+        };
+        let initial = std::mem::take(&mut m.opts.context_ids);
+        for id in &initial {
+            m.protocol.check_context_id(id)?;
+            if !m.subs.contains(id) {
+                m.subs.push(id.clone());
+            }
+        }
+        m.opts.context_ids = initial;
+        Ok(m)
+    }
+
+    // ----- reading -----
+
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    pub fn reset_stats(&mut self) {
+        self.stats = Stats::default();
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    pub fn protocol(&self) -> &Protocol {
+        &self.protocol
+    }
+
+    pub fn rules(&self) -> &RefreshRules {
+        &self.rules
+    }
+
+    /// Current subscriptions, in the order they were asked for.
+    pub fn subscriptions(&self) -> &[String] {
+        &self.subs
+    }
+
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Frames waiting in the pending batch.
+    pub fn pending_frames(&self) -> u32 {
+        self.batcher.pending_size()
+    }
+
+    pub fn last_rtt_ms(&self) -> Option<f64> {
+        self.last_rtt_ms
+    }
+
+    /// Retries made since the last stable connection.
+    pub fn retries(&self) -> u32 {
+        self.backoff.retries()
+    }
+
+    /// The next action to carry out.
+    pub fn poll_action(&mut self) -> Option<Action<P>> {
+        self.actions.pop_front()
+    }
+
+    /// When [`Machine::tick`] should next run, if ever.
+    pub fn poll_timeout(&self) -> Option<f64> {
+        let mut t: Option<f64> = None;
+        let mut at = |v: f64| t = Some(t.map_or(v, |c: f64| c.min(v)));
+        match self.conn {
+            Conn::Connecting { started, .. } => at(started + self.opts.connect_timeout_ms),
+            Conn::Waiting { until } if !self.hidden => at(until),
+            Conn::Open { since } => {
+                if let Some(d) = self.backoff.uptime_deadline(since) {
+                    at(d);
+                }
+                if let Some(p) = self.probe {
+                    at(p.deadline);
+                } else if let Some(n) = self.next_probe_at {
+                    at(n);
+                }
+            }
+            _ => {}
+        }
+        if let Some(e) = self.queue.next_expiry() {
+            at(e);
+        }
+        if let Some(d) = self.batcher.deadline() {
+            at(d);
+        }
+        t
+    }
+
+    // ----- app inputs -----
+
+    /// Starts connecting; a no-op while connecting or open.
+    pub fn connect(&mut self, now: f64) {
+        match self.conn {
+            Conn::Connecting { .. } | Conn::Open { .. } => {}
+            Conn::Waiting { .. } => self.start_attempt(now, true),
+            Conn::Idle | Conn::Closed | Conn::Failed => {
+                self.backoff.reset();
+                let retry = self.ever_opened;
+                self.start_attempt(now, retry);
+            }
+        }
+        self.advance(now);
+    }
+
+    /// Closes for good (code 1000): every timer stops, nothing reconnects. A pending
+    /// batch is still delivered.
+    pub fn close(&mut self, now: f64) {
+        if matches!(self.conn, Conn::Connecting { .. } | Conn::Open { .. }) {
+            self.actions.push_back(Action::CloseSocket(1000, "closed by the app"));
+        }
+        self.conn = Conn::Closed;
+        self.clear_connection_state();
+        self.set_status(Status::Closed);
+        self.batcher.flush_now();
+        self.advance(now);
+    }
+
+    /// Adds subscriptions; sends them at once when open, else on open. Ids the protocol
+    /// would refuse are reported (`invalidContextId`) and left out, so they never cost
+    /// the others their subscription. Returns the ids refused.
+    pub fn subscribe(&mut self, now: f64, ids: &[String]) -> Vec<String> {
+        let mut fresh = Vec::new();
+        let mut bad = Vec::new();
+        for id in ids {
+            match self.protocol.check_context_id(id) {
+                Err(msg) => {
+                    self.error(SdkError::new(ErrorCode::InvalidContextId, msg).with_ids(vec![id.clone()]));
+                    bad.push(id.clone());
+                }
+                Ok(()) if !self.subs.contains(id) && !fresh.contains(id) => fresh.push(id.clone()),
+                Ok(()) => {}
+            }
+        }
+        self.subs.extend(fresh.iter().cloned());
+        if matches!(self.conn, Conn::Open { .. }) && !fresh.is_empty() {
+            self.request(now, RequestKind::Subscribe, fresh);
+        }
+        self.advance(now);
+        bad
+    }
+
+    /// Removes subscriptions; tells the server when open.
+    pub fn unsubscribe(&mut self, now: f64, ids: &[String]) {
+        let gone: Vec<String> = ids.iter().filter(|id| self.subs.contains(id)).cloned().collect();
+        self.subs.retain(|s| !gone.contains(s));
+        if matches!(self.conn, Conn::Open { .. }) && !gone.is_empty() {
+            self.request(now, RequestKind::Unsubscribe, gone);
+        }
+        self.advance(now);
+    }
+
+    /// Sends `text` now if open, else queues it. Returns whether it was sent or queued.
+    pub fn send(&mut self, now: f64, text: String) -> bool {
+        self.advance(now);
+        let ok = match self.conn {
+            Conn::Open { .. } => {
+                self.stats.messages_sent += 1;
+                self.actions.push_back(Action::Send(text));
+                true
+            }
+            Conn::Closed | Conn::Failed => false,
+            Conn::Idle | Conn::Connecting { .. } | Conn::Waiting { .. } => {
+                let (dropped, queued) = self.queue.push(text, now);
+                if queued {
+                    self.stats.messages_queued += 1;
+                }
+                if let Some((_, cause)) = dropped {
+                    self.dropped_message(cause, 1);
+                }
+                queued
+            }
+        };
+        self.advance(now);
+        ok
+    }
+
+    /// Empties the offline queue; every message is counted and reported as dropped.
+    pub fn clear_queue(&mut self, now: f64) -> usize {
+        let n = self.queue.drain().count();
+        if n > 0 {
+            self.dropped_message(DropCause::Cleared, n);
+        }
+        self.advance(now);
+        n
+    }
+
+    /// The app's batch callback finished (its Promise settled).
+    pub fn batch_settled(&mut self, now: f64) {
+        self.batcher.settled();
+        self.advance(now);
+    }
+
+    /// Reports an error found by the web layer (a throwing callback, a binary frame).
+    pub fn report(&mut self, now: f64, err: SdkError) {
+        if err.code == ErrorCode::BinaryFrame {
+            self.stats.frames_received += 1;
+            self.stats.frames_dropped += 1;
+        }
+        self.error(err);
+        self.advance(now);
+    }
+
+    // ----- page inputs -----
+
+    /// The page became visible or hidden. No retry is attempted while hidden; on
+    /// becoming visible every due check runs at once.
+    pub fn visibility(&mut self, now: f64, visible: bool) {
+        self.hidden = !visible;
+        self.advance(now);
+    }
+
+    /// The browser is online again: retry at once, skipping the backoff wait.
+    pub fn online(&mut self, now: f64) {
+        if let Conn::Waiting { .. } = self.conn {
+            self.start_attempt(now, true);
+        }
+        self.advance(now);
+    }
+
+    /// The browser went offline: the socket is given up (it would only time out) and
+    /// the manager waits to reconnect, with backoff, or at once on `online`.
+    pub fn offline(&mut self, now: f64) {
+        if matches!(self.conn, Conn::Connecting { .. } | Conn::Open { .. }) {
+            self.actions.push_back(Action::CloseSocket(4001, "browser offline"));
+            self.lost(now, SdkError::new(ErrorCode::ConnectionLost, "the browser went offline"));
+        }
+        self.advance(now);
+    }
+
+    // ----- socket inputs -----
+
+    pub fn on_open(&mut self, now: f64) {
+        let Conn::Connecting { retry, .. } = self.conn else {
+            return;
+        };
+        self.conn = Conn::Open { since: now };
+        self.set_status(Status::Open);
+        if retry {
+            self.stats.reconnects += 1;
+            self.seq.reset();
+            self.batcher.raise(now, RESYNC_BIT);
+        }
+        self.ever_opened = true;
+        // Subscriptions go first, then whatever the app queued while offline.
+        if !self.subs.is_empty() {
+            let all = self.subs.clone();
+            self.request(now, RequestKind::Subscribe, all);
+        }
+        for expired in self.queue.expire(now) {
+            drop(expired);
+            self.dropped_message(DropCause::Expired, 1);
+        }
+        let queued: Vec<String> = self.queue.drain().collect();
+        for text in queued {
+            self.stats.messages_sent += 1;
+            self.actions.push_back(Action::Send(text));
+        }
+        self.next_probe_at = (self.opts.heartbeat_interval_ms > 0.0).then(|| now + self.opts.heartbeat_interval_ms);
+        self.advance(now);
+    }
+
+    /// The socket closed (or failed to open).
+    pub fn on_close(&mut self, now: f64, code: u16, reason: &str) {
+        match self.conn {
+            Conn::Connecting { .. } => {
+                let msg = format!("connect attempt failed (close code {code}{})", reason_suffix(reason));
+                self.lost(now, SdkError::new(ErrorCode::ConnectFailed, msg).with_close_code(code));
+            }
+            Conn::Open { since } => {
+                self.backoff.check_uptime(since, now);
+                let msg = format!("connection lost (close code {code}{})", reason_suffix(reason));
+                self.lost(now, SdkError::new(ErrorCode::ConnectionLost, msg).with_close_code(code));
+            }
+            _ => {}
+        }
+        self.advance(now);
+    }
+
+    /// A frame whose size is known to be over `maxMessageBytes` (checked before it is
+    /// copied anywhere).
+    pub fn on_oversized(&mut self, now: f64, bytes: usize) {
+        self.stats.frames_received += 1;
+        self.stats.bytes_received += bytes as u64;
+        self.stats.frames_dropped += 1;
+        let msg = format!("frame of {bytes} bytes is over maxMessageBytes ({})", self.opts.max_message_bytes);
+        self.error(SdkError::new(ErrorCode::OversizedFrame, msg));
+        self.advance(now);
+    }
+
+    /// A text frame. `payload` is how the frame is kept for delivery.
+    pub fn on_frame(&mut self, now: f64, text: &str, payload: P) {
+        if text.len() as f64 > self.opts.max_message_bytes {
+            return self.on_oversized(now, text.len());
+        }
+        self.stats.frames_received += 1;
+        self.stats.bytes_received += text.len() as u64;
+        // Anything that arrives proves the connection alive.
+        if self.probe.take().is_some() {
+            self.schedule_probe(now);
+        }
+        match self.protocol.decode(text) {
+            Err(e) => {
+                self.stats.frames_dropped += 1;
+                let msg = format!("{e}; frame skipped: {}", snippet(text));
+                self.error(SdkError::new(ErrorCode::BadFrame, msg));
+            }
+            Ok(Inbound::Event(ev)) => {
+                if let Some(seq) = ev.seq {
+                    match self.seq.check(&ev.scope, seq) {
+                        SeqCheck::InOrder => {}
+                        SeqCheck::Duplicate { .. } => {
+                            self.stats.duplicates += 1;
+                            self.stats.frames_dropped += 1;
+                            self.advance(now);
+                            return;
+                        }
+                        SeqCheck::Gap { expected, received } => {
+                            self.stats.gaps += 1;
+                            self.batcher.raise(now, RESYNC_BIT);
+                            self.actions.push_back(Action::Gap { scope: ev.scope.to_string(), expected, received });
+                        }
+                    }
+                }
+                if ev.class == EventClass::Side {
+                    self.stats.side_events += 1;
+                    self.actions.push_back(Action::Event {
+                        scope: ev.scope.into_owned(),
+                        event_type: ev.event_type.into_owned(),
+                        payload,
+                    });
+                } else {
+                    self.fold(now, &ev.scope, &ev.kinds, payload);
+                }
+            }
+            Ok(Inbound::Reply(reply)) => self.on_reply(now, reply),
+            Ok(Inbound::Error(err)) => self.on_server_error(err),
+            Ok(Inbound::Pong(_)) => {
+                if let Some(sent_at) = self.ping_sent_at.take() {
+                    self.last_rtt_ms = Some(now - sent_at);
+                }
+            }
+        }
+        self.advance(now);
+    }
+
+    /// A timer fired: run every check that is due.
+    pub fn tick(&mut self, now: f64) {
+        self.advance(now);
+    }
+
+    // ----- rules -----
+
+    fn fold(&mut self, now: f64, scope: &str, kinds: &[super::json_reader::RawStr<'_>], payload: P) {
+        let mut buf = std::mem::take(&mut self.kind_buf);
+        buf.clear();
+        let mut mask = 0;
+        let mut critical = false;
+        for k in kinds {
+            let id = if k.escaped { self.rules.intern(&k.value()) } else { self.rules.intern(k.raw) };
+            mask |= self.rules.mask(id);
+            critical |= self.rules.is_critical(id);
+            self.stats.count_kind(id);
+            buf.push(id);
+        }
+        self.stats.frames_batched += 1;
+        self.batcher.push(now, FrameFold { scope, kinds: &buf, mask, critical }, payload);
+        self.kind_buf = buf;
+    }
+
+    fn on_reply(&mut self, now: f64, reply: ReplyInfo<'_>) {
+        let req = match reply.id {
+            Some(id) => self.requests.iter().position(|r| r.id == id),
+            // json replies carry no id: they answer the oldest request.
+            None => self.requests.iter().position(|r| r.kind != RequestKind::Unsubscribe || reply.accepted.is_none()),
+        }
+        .and_then(|i| self.requests.remove(i));
+        let Some(req) = req else { return };
+        if matches!(req.kind, RequestKind::Subscribe | RequestKind::Probe) {
+            // Every subscribe reply is a round-trip sample.
+            self.last_rtt_ms = Some(now - req.sent_at);
+            if let Some(accepted) = reply.accepted {
+                let denied: Vec<String> = req
+                    .ids
+                    .iter()
+                    .filter(|id| self.subs.contains(id) && !accepted.iter().any(|a| a == id.as_str()))
+                    .cloned()
+                    .collect();
+                if !denied.is_empty() {
+                    self.subs.retain(|s| !denied.contains(s));
+                    let msg = format!("the server denied the subscription to {}", denied.join(", "));
+                    self.error(SdkError::new(ErrorCode::SubscriptionDenied, msg).with_ids(denied));
+                }
+            }
+        }
+    }
+
+    fn on_server_error(&mut self, err: ServerError) {
+        let req = err.id.and_then(|id| self.requests.iter().position(|r| r.id == id)).and_then(|i| self.requests.remove(i));
+        let what = match &req {
+            Some(r) => match r.kind {
+                RequestKind::Subscribe | RequestKind::Probe => "subscribe",
+                RequestKind::Unsubscribe => "unsubscribe",
+            },
+            None => "request",
+        };
+        let msg = format!("server refused a {what}: {}: {}", err.kind, err.detail);
+        let ids = req.map(|r| r.ids).unwrap_or_default();
+        self.error(SdkError::new(ErrorCode::ServerError, msg).with_ids(ids));
+    }
+
+    fn request(&mut self, now: f64, kind: RequestKind, ids: Vec<String>) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let text = match kind {
+            RequestKind::Subscribe | RequestKind::Probe => self.protocol.subscribe(id, &ids),
+            RequestKind::Unsubscribe => self.protocol.unsubscribe(id, &ids),
+        };
+        self.stats.messages_sent += 1;
+        self.actions.push_back(Action::Send(text));
+        if self.requests.len() >= MAX_PENDING_REQUESTS {
+            self.requests.pop_front();
+        }
+        self.requests.push_back(Request { id, kind, ids, sent_at: now });
+        id
+    }
+
+    fn send_probe(&mut self, now: f64, grace: bool) {
+        match self.protocol.kind {
+            ProtocolKind::Calimero => {
+                let all = self.subs.clone();
+                self.request(now, RequestKind::Probe, all);
+            }
+            ProtocolKind::Json => {
+                self.stats.messages_sent += 1;
+                self.actions.push_back(Action::Send(self.opts.ping_message.clone()));
+                self.ping_sent_at = Some(now);
+            }
+        }
+        self.probe = Some(Probe { deadline: now + self.opts.heartbeat_timeout_ms, grace });
+        self.next_probe_at = None;
+    }
+
+    fn schedule_probe(&mut self, now: f64) {
+        if self.opts.heartbeat_interval_ms > 0.0 && matches!(self.conn, Conn::Open { .. }) {
+            self.next_probe_at = Some(now + self.opts.heartbeat_interval_ms);
+        }
+    }
+
+    /// Runs every due rule at `now`.
+    fn advance(&mut self, now: f64) {
+        // A silence longer than the heartbeat timeout means the page slept or its
+        // timers were throttled: a reply could not have been read meanwhile.
+        let jumped = now - self.last_input_at > self.opts.heartbeat_timeout_ms;
+        self.last_input_at = now;
+        match self.conn {
+            Conn::Connecting { started, .. } if now >= started + self.opts.connect_timeout_ms => {
+                self.actions.push_back(Action::CloseSocket(4002, "connect timeout"));
+                let msg = format!("connect attempt timed out after {} ms", self.opts.connect_timeout_ms);
+                self.lost(now, SdkError::new(ErrorCode::ConnectFailed, msg));
+            }
+            Conn::Waiting { until } if now >= until && !self.hidden => self.start_attempt(now, true),
+            Conn::Open { since } => {
+                self.backoff.check_uptime(since, now);
+                match self.probe {
+                    Some(p) if now >= p.deadline => {
+                        if jumped && !p.grace {
+                            self.send_probe(now, true);
+                        } else {
+                            self.actions.push_back(Action::CloseSocket(4000, "heartbeat timeout"));
+                            let msg = format!("no heartbeat reply within {} ms", self.opts.heartbeat_timeout_ms);
+                            self.lost(now, SdkError::new(ErrorCode::HeartbeatTimeout, msg));
+                        }
+                    }
+                    None if self.next_probe_at.is_some_and(|n| now >= n) => self.send_probe(now, false),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        for _ in self.queue.expire(now) {
+            self.dropped_message(DropCause::Expired, 1);
+        }
+        if let Some(batch) = self.batcher.poll(now) {
+            self.stats.batches_delivered += 1;
+            self.stats.largest_batch = self.stats.largest_batch.max(batch.size);
+            self.actions.push_back(Action::Batch(batch));
+        }
+    }
+
+    fn start_attempt(&mut self, now: f64, retry: bool) {
+        self.conn = Conn::Connecting { started: now, retry };
+        self.stats.connect_attempts += 1;
+        let url = self.protocol.connect_url(&self.opts.url, self.opts.token.as_deref());
+        self.actions.push_back(Action::OpenSocket(url));
+        self.set_status(if retry || self.backoff.retries() > 0 { Status::Reconnecting } else { Status::Connecting });
+    }
+
+    /// The connection is gone without the app asking: report and plan a retry.
+    fn lost(&mut self, now: f64, err: SdkError) {
+        self.clear_connection_state();
+        self.error(err);
+        if !self.opts.reconnect {
+            self.conn = Conn::Closed;
+            self.set_status(Status::Closed);
+            return;
+        }
+        match self.backoff.next_delay(&mut self.rng) {
+            Some(delay) => {
+                self.conn = Conn::Waiting { until: now + delay };
+                self.set_status(Status::Reconnecting);
+            }
+            None => {
+                self.conn = Conn::Failed;
+                self.set_status(Status::Failed);
+                let msg = format!("gave up after {} reconnect attempts", self.backoff.retries());
+                self.error(SdkError::new(ErrorCode::GaveUp, msg));
+            }
+        }
+    }
+
+    fn clear_connection_state(&mut self) {
+        self.requests.clear();
+        self.probe = None;
+        self.next_probe_at = None;
+    }
+
+    fn set_status(&mut self, s: Status) {
+        if self.status != s {
+            self.status = s;
+            self.actions.push_back(Action::Status(s));
+        }
+    }
+
+    fn error(&mut self, e: SdkError) {
+        self.stats.count_error(e.code);
+        self.actions.push_back(Action::Error(e));
+    }
+
+    fn dropped_message(&mut self, cause: DropCause, n: usize) {
+        self.stats.messages_dropped += n as u64;
+        let why = match cause {
+            DropCause::Overflow => "the offline queue was full (dropOldest)",
+            DropCause::Rejected => "the offline queue was full (rejectNew)",
+            DropCause::Expired => "it waited longer than queuedMessageTtlMs",
+            DropCause::Cleared => "clearQueue() was called",
+        };
+        self.error(SdkError::new(ErrorCode::MessageDropped, format!("{n} queued message(s) dropped: {why}")));
+    }
+}
+
+fn reason_suffix(reason: &str) -> String {
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!(", reason {reason:?}")
+    }
+}
+
+/// The start of a frame, for error messages.
+fn snippet(text: &str) -> String {
+    let mut end = text.len().min(80);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end < text.len() {
+        format!("{}…", &text[..end])
+    } else {
+        text.to_string()
+    }
+}

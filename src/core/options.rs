@@ -1,0 +1,260 @@
+//! Manager options: defaults, profiles and validation.
+//!
+//! The web layer reads a JS object into [`Options`] (type errors are raised there, as
+//! `TypeError`s naming the option); [`Options::validate`] then checks ranges and the
+//! URL, so every rule about option values is testable natively.
+
+use super::protocol::ProtocolKind;
+
+/// What is wrong with an option: its type (a JS `TypeError`) or its range (`RangeError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionErrorKind {
+    Type,
+    Range,
+}
+
+/// An invalid option, named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionError {
+    pub kind: OptionErrorKind,
+    pub option: &'static str,
+    pub message: String,
+}
+
+impl OptionError {
+    pub fn type_error(option: &'static str, message: impl Into<String>) -> Self {
+        OptionError { kind: OptionErrorKind::Type, option, message: message.into() }
+    }
+    pub fn range_error(option: &'static str, message: impl Into<String>) -> Self {
+        OptionError { kind: OptionErrorKind::Range, option, message: message.into() }
+    }
+    /// The message as thrown: `SocketManager option "x": ...`.
+    pub fn full_message(&self) -> String {
+        format!("SocketManager option \"{}\": {}", self.option, self.message)
+    }
+}
+
+/// A named set of coherent defaults; explicit options override it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// The defaults named in the README's options table.
+    Default,
+    /// Logs every status change and error to the console; never gives up.
+    Development,
+    /// Gives up after 5 reconnect attempts.
+    Production,
+    /// Short window, large batches: for feeds of hundreds of frames per second.
+    HighThroughput,
+}
+
+impl Profile {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "default" => Some(Profile::Default),
+            "development" => Some(Profile::Development),
+            "production" => Some(Profile::Production),
+            "highThroughput" => Some(Profile::HighThroughput),
+            _ => None,
+        }
+    }
+}
+
+/// What to do when the offline send queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueOverflow {
+    DropOldest,
+    RejectNew,
+}
+
+/// Every setting of a manager.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    pub url: String,
+    pub protocol: ProtocolKind,
+    pub token: Option<String>,
+    pub context_ids: Vec<String>,
+    pub batch_window_ms: f64,
+    pub max_batch_size: f64,
+    pub max_batch_wait_ms: f64,
+    /// `None`: the chat mapping of the wire doc.
+    pub refresh_rules: Option<Vec<(String, Vec<String>)>>,
+    pub critical_kinds: Vec<String>,
+    pub collect_events: bool,
+    pub debug: bool,
+    pub reconnect: bool,
+    pub reconnect_initial_delay_ms: f64,
+    pub reconnect_max_delay_ms: f64,
+    pub reconnect_multiplier: f64,
+    pub reconnect_min_uptime_ms: f64,
+    /// `f64::INFINITY` never gives up.
+    pub reconnect_max_attempts: f64,
+    pub connect_timeout_ms: f64,
+    /// 0 turns the heartbeat off.
+    pub heartbeat_interval_ms: f64,
+    pub heartbeat_timeout_ms: f64,
+    /// json protocol: the ping text sent every `heartbeat_interval_ms`.
+    pub ping_message: String,
+    pub max_queued_messages: f64,
+    /// 0: queued messages never expire.
+    pub queued_message_ttl_ms: f64,
+    pub queue_overflow: QueueOverflow,
+    pub max_message_bytes: f64,
+    pub timestamp_field: String,
+}
+
+impl Options {
+    /// The defaults of `profile` for a manager of `url`.
+    pub fn defaults(url: &str, profile: Profile) -> Self {
+        let mut o = Options {
+            url: url.to_string(),
+            protocol: ProtocolKind::Calimero,
+            token: None,
+            context_ids: Vec::new(),
+            batch_window_ms: 100.0,
+            max_batch_size: 10.0,
+            max_batch_wait_ms: 300.0,
+            refresh_rules: None,
+            critical_kinds: Vec::new(),
+            collect_events: false,
+            debug: false,
+            reconnect: true,
+            reconnect_initial_delay_ms: 1000.0,
+            reconnect_max_delay_ms: 30_000.0,
+            reconnect_multiplier: 2.0,
+            reconnect_min_uptime_ms: 5000.0,
+            reconnect_max_attempts: f64::INFINITY,
+            connect_timeout_ms: 10_000.0,
+            heartbeat_interval_ms: 15_000.0,
+            heartbeat_timeout_ms: 10_000.0,
+            ping_message: "{\"type\":\"ping\"}".to_string(),
+            max_queued_messages: 200.0,
+            queued_message_ttl_ms: 0.0,
+            queue_overflow: QueueOverflow::DropOldest,
+            max_message_bytes: 1_048_576.0,
+            timestamp_field: "_server_timestamp".to_string(),
+        };
+        match profile {
+            Profile::Default => {}
+            Profile::Development => o.debug = true,
+            Profile::Production => o.reconnect_max_attempts = 5.0,
+            Profile::HighThroughput => {
+                o.batch_window_ms = 16.0;
+                o.max_batch_size = 500.0;
+                o.max_batch_wait_ms = 100.0;
+                o.max_queued_messages = 1000.0;
+            }
+        }
+        o
+    }
+
+    /// Checks ranges and the URL.
+    pub fn validate(&self) -> Result<(), OptionError> {
+        check_url(&self.url)?;
+        let whole = |name: &'static str, v: f64, min: f64, max: f64| -> Result<(), OptionError> {
+            if !v.is_finite() || v.fract() != 0.0 || v < min || v > max {
+                return Err(OptionError::range_error(name, format!("must be a whole number from {min} to {max}, got {v}")));
+            }
+            Ok(())
+        };
+        let ms = |name: &'static str, v: f64, min: f64| -> Result<(), OptionError> {
+            if !v.is_finite() || v < min || v > 86_400_000.0 {
+                return Err(OptionError::range_error(name, format!("must be from {min} to 86400000 ms, got {v}")));
+            }
+            Ok(())
+        };
+        ms("batchWindowMs", self.batch_window_ms, 0.0)?;
+        whole("maxBatchSize", self.max_batch_size, 1.0, 1_000_000.0)?;
+        ms("maxBatchWaitMs", self.max_batch_wait_ms, 0.0)?;
+        if self.max_batch_wait_ms < self.batch_window_ms {
+            return Err(OptionError::range_error(
+                "maxBatchWaitMs",
+                format!("must be at least batchWindowMs ({}), got {}", self.batch_window_ms, self.max_batch_wait_ms),
+            ));
+        }
+        ms("reconnectInitialDelayMs", self.reconnect_initial_delay_ms, 0.0)?;
+        ms("reconnectMaxDelayMs", self.reconnect_max_delay_ms, 0.0)?;
+        if self.reconnect_max_delay_ms < self.reconnect_initial_delay_ms {
+            return Err(OptionError::range_error(
+                "reconnectMaxDelayMs",
+                format!("must be at least reconnectInitialDelayMs ({})", self.reconnect_initial_delay_ms),
+            ));
+        }
+        if !(self.reconnect_multiplier.is_finite() && (1.0..=100.0).contains(&self.reconnect_multiplier)) {
+            return Err(OptionError::range_error("reconnectMultiplier", format!("must be from 1 to 100, got {}", self.reconnect_multiplier)));
+        }
+        ms("reconnectMinUptimeMs", self.reconnect_min_uptime_ms, 0.0)?;
+        if self.reconnect_max_attempts != f64::INFINITY {
+            whole("reconnectMaxAttempts", self.reconnect_max_attempts, 0.0, 1e9)?;
+        }
+        ms("connectTimeoutMs", self.connect_timeout_ms, 1.0)?;
+        ms("heartbeatIntervalMs", self.heartbeat_interval_ms, 0.0)?;
+        ms("heartbeatTimeoutMs", self.heartbeat_timeout_ms, 1.0)?;
+        whole("maxQueuedMessages", self.max_queued_messages, 0.0, 1_000_000.0)?;
+        ms("queuedMessageTtlMs", self.queued_message_ttl_ms, 0.0)?;
+        whole("maxMessageBytes", self.max_message_bytes, 64.0, 16.0 * 1024.0 * 1024.0)?;
+        if self.timestamp_field.split('.').any(str::is_empty) {
+            return Err(OptionError::type_error("timestampField", "must be a field name or a dotted path such as data.timestamp"));
+        }
+        Ok(())
+    }
+}
+
+/// A URL must be `ws://` or `wss://` with a host.
+pub fn check_url(url: &str) -> Result<(), OptionError> {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower.strip_prefix("ws://").or_else(|| lower.strip_prefix("wss://"));
+    match rest {
+        Some(r) if !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace) => Ok(()),
+        _ => Err(OptionError::type_error("url", format!("must be a ws:// or wss:// URL with a host, got {url:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_in_every_profile() {
+        for p in [Profile::Default, Profile::Development, Profile::Production, Profile::HighThroughput] {
+            assert_eq!(Options::defaults("ws://127.0.0.1:1/ws", p).validate(), Ok(()));
+        }
+        assert_eq!(Options::defaults("ws://h", Profile::Production).reconnect_max_attempts, 5.0);
+        assert!(Options::defaults("ws://h", Profile::Development).debug);
+        assert!(Options::defaults("ws://h", Profile::HighThroughput).max_batch_size > 10.0);
+    }
+
+    #[test]
+    fn urls_must_be_websocket_urls() {
+        assert!(check_url("wss://node.example/ws?x=1").is_ok());
+        assert!(check_url("WS://h:1").is_ok());
+        for bad in ["http://h/ws", "ws://", "ws:///path", "h/ws", "", "ws://a b"] {
+            let e = check_url(bad).unwrap_err();
+            assert_eq!((e.kind, e.option), (OptionErrorKind::Type, "url"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn out_of_range_numbers_name_the_option() {
+        let base = Options::defaults("ws://h", Profile::Default);
+        let cases: Vec<(&str, Box<dyn Fn(&mut Options)>)> = vec![
+            ("batchWindowMs", Box::new(|o| o.batch_window_ms = -1.0)),
+            ("batchWindowMs", Box::new(|o| o.batch_window_ms = f64::NAN)),
+            ("maxBatchSize", Box::new(|o| o.max_batch_size = 0.0)),
+            ("maxBatchSize", Box::new(|o| o.max_batch_size = 2.5)),
+            ("maxBatchWaitMs", Box::new(|o| o.max_batch_wait_ms = 50.0)),
+            ("reconnectMultiplier", Box::new(|o| o.reconnect_multiplier = 0.5)),
+            ("reconnectMaxDelayMs", Box::new(|o| o.reconnect_max_delay_ms = 10.0)),
+            ("reconnectMaxAttempts", Box::new(|o| o.reconnect_max_attempts = -1.0)),
+            ("connectTimeoutMs", Box::new(|o| o.connect_timeout_ms = 0.0)),
+            ("maxQueuedMessages", Box::new(|o| o.max_queued_messages = 1e7)),
+            ("maxMessageBytes", Box::new(|o| o.max_message_bytes = 1e9)),
+        ];
+        for (name, mutate) in cases {
+            let mut o = base.clone();
+            mutate(&mut o);
+            let e = o.validate().unwrap_err();
+            assert_eq!((e.kind, e.option), (OptionErrorKind::Range, name));
+            assert!(e.full_message().contains(name));
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! The Calimero node `/ws` protocol (see `shared/docs/calimero-wire.md`).
+//!
+//! Replies: `{"id":N,"result":{"contextIds":[..]}}` or `{"id":N,"error":{"type","data"}}`.
+//! Events: `{"id":null,"result":{"contextId"|"groupId","type","data":{..,"events":[
+//! {"kind","data":[bytes],"handler"}]}}}`, and the pre-2025 split `StateMutation` +
+//! `ExecutionEvent` frames. Key order is never relied on.
+
+use super::{apply_edits, EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError};
+use crate::core::json_reader::{validate, write_string, JsonResult, RawStr, Reader, ValueKind};
+use std::borrow::Cow;
+
+/// What the top-level `id` held.
+#[derive(Clone, Copy, PartialEq)]
+enum Id {
+    Absent,
+    Null,
+    Number(u64),
+    Other,
+}
+
+/// Fields read from `result`.
+#[derive(Default)]
+struct ResultFields<'a> {
+    context_id: Option<RawStr<'a>>,
+    group_id: Option<RawStr<'a>>,
+    event_type: Option<RawStr<'a>>,
+    context_ids: Option<Vec<RawStr<'a>>>,
+    kinds: Vec<RawStr<'a>>,
+    /// Byte spans of the `events[].data` byte arrays (filled when asked for).
+    data_spans: Vec<(usize, usize)>,
+    /// Byte span of the whole `result` value.
+    span: (usize, usize),
+}
+
+/// Everything read from one frame.
+struct Scan<'a> {
+    id: Id,
+    result: Option<ResultFields<'a>>,
+    error: Option<ServerError>,
+}
+
+fn scan<'a>(text: &'a str, want_spans: bool) -> Result<Scan<'a>, FrameError> {
+    let mut r = Reader::new(text);
+    if r.peek_kind()? != ValueKind::Object {
+        return Err(FrameError::UnknownShape("not a JSON object"));
+    }
+    let mut out = Scan { id: Id::Absent, result: None, error: None };
+    r.object(|r, key| {
+        if key.eq_str("id") {
+            out.id = match r.peek_kind()? {
+                ValueKind::Null => {
+                    r.null()?;
+                    Id::Null
+                }
+                ValueKind::Number => {
+                    let n = r.number()?;
+                    if n >= 0.0 && n.fract() == 0.0 && n <= 9.007_199_254_740_991e15 {
+                        Id::Number(n as u64)
+                    } else {
+                        Id::Other
+                    }
+                }
+                _ => {
+                    r.skip()?;
+                    Id::Other
+                }
+            };
+        } else if key.eq_str("result") {
+            if r.peek_kind()? == ValueKind::Object {
+                out.result = Some(scan_result(r, want_spans)?);
+            } else {
+                let span = r.skip()?;
+                out.result = Some(ResultFields { span, ..Default::default() });
+            }
+        } else if key.eq_str("error") {
+            out.error = Some(scan_error(r)?);
+        } else {
+            r.skip()?;
+        }
+        Ok(())
+    })?;
+    r.finish()?;
+    Ok(out)
+}
+
+fn scan_result<'a>(r: &mut Reader<'a>, want_spans: bool) -> JsonResult<ResultFields<'a>> {
+    let start = r.pos();
+    let mut f = ResultFields::default();
+    r.object(|r, key| {
+        match key.raw {
+            "contextId" => f.context_id = r.string_or_skip()?,
+            "groupId" => f.group_id = r.string_or_skip()?,
+            "type" => f.event_type = r.string_or_skip()?,
+            "contextIds" => f.context_ids = Some(string_array(r)?),
+            "data" if r.peek_kind()? == ValueKind::Object => scan_data(r, &mut f, want_spans)?,
+            _ => {
+                r.skip()?;
+            }
+        }
+        Ok(())
+    })?;
+    f.span = (start, r.pos());
+    Ok(f)
+}
+
+fn scan_data<'a>(r: &mut Reader<'a>, f: &mut ResultFields<'a>, want_spans: bool) -> JsonResult<()> {
+    r.object(|r, key| {
+        if key.raw == "events" && r.peek_kind()? == ValueKind::Array {
+            r.array(|r| {
+                if r.peek_kind()? != ValueKind::Object {
+                    return r.skip().map(|_| ());
+                }
+                r.object(|r, key| {
+                    match key.raw {
+                        "kind" => {
+                            if let Some(k) = r.string_or_skip()? {
+                                f.kinds.push(k);
+                            }
+                        }
+                        "data" if want_spans && r.peek_kind()? == ValueKind::Array => {
+                            let span = r.skip()?;
+                            f.data_spans.push(span);
+                        }
+                        _ => {
+                            r.skip()?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+        } else {
+            r.skip().map(|_| ())
+        }
+    })
+}
+
+fn string_array<'a>(r: &mut Reader<'a>) -> JsonResult<Vec<RawStr<'a>>> {
+    let mut v = Vec::new();
+    if r.peek_kind()? != ValueKind::Array {
+        r.skip()?;
+        return Ok(v);
+    }
+    r.array(|r| {
+        if let Some(s) = r.string_or_skip()? {
+            v.push(s);
+        }
+        Ok(())
+    })?;
+    Ok(v)
+}
+
+fn scan_error(r: &mut Reader<'_>) -> JsonResult<ServerError> {
+    let mut e = ServerError { id: None, kind: String::new(), detail: String::new() };
+    if r.peek_kind()? != ValueKind::Object {
+        let (s, end) = r.skip()?;
+        e.kind = "Error".into();
+        e.detail = r.text()[s..end].to_string();
+        return Ok(e);
+    }
+    r.object(|r, key| {
+        if key.raw == "type" {
+            if let Some(s) = r.string_or_skip()? {
+                e.kind = s.value().into_owned();
+            }
+        } else if key.raw == "data" {
+            if r.peek_kind()? == ValueKind::String {
+                e.detail = r.string()?.value().into_owned();
+            } else {
+                let (s, end) = r.skip()?;
+                e.detail = r.text()[s..end].to_string();
+            }
+        } else {
+            r.skip()?;
+        }
+        Ok(())
+    })?;
+    Ok(e)
+}
+
+/// Reads and classifies a Calimero frame.
+pub fn decode(text: &str) -> Result<Inbound<'_>, FrameError> {
+    let s = scan(text, false)?;
+    if let Some(mut e) = s.error {
+        e.id = match s.id {
+            Id::Number(n) => Some(n),
+            _ => None,
+        };
+        return Ok(Inbound::Error(e));
+    }
+    let Some(res) = s.result else {
+        return Err(FrameError::UnknownShape("neither result nor error"));
+    };
+    let scope = res.context_id.map(|c| (c, false)).or(res.group_id.map(|g| (g, true)));
+    if let Some((scope, is_group)) = scope {
+        let event_type = res.event_type.map(|t| t.value()).unwrap_or(Cow::Borrowed(""));
+        if event_type.is_empty() {
+            return Err(FrameError::UnknownShape("event without type"));
+        }
+        let class = if !is_group && matches!(&*event_type, "StateMutation" | "ExecutionEvent") {
+            EventClass::State
+        } else {
+            EventClass::Side
+        };
+        return Ok(Inbound::Event(EventInfo {
+            scope: scope.value(),
+            is_group,
+            event_type,
+            kinds: res.kinds,
+            seq: None,
+            timestamp: None,
+            class,
+        }));
+    }
+    match s.id {
+        Id::Number(n) => Ok(Inbound::Reply(ReplyInfo {
+            id: Some(n),
+            accepted: res.context_ids.map(|v| v.iter().map(|s| s.value()).collect()),
+        })),
+        _ => Err(FrameError::UnknownShape("result without id or contextId")),
+    }
+}
+
+/// The `result` object of an event frame, with byte-array event data decoded.
+pub fn normalize(text: &str) -> Result<String, FrameError> {
+    let s = scan(text, true)?;
+    let res = s.result.ok_or(FrameError::UnknownShape("no result"))?;
+    let mut edits = Vec::with_capacity(res.data_spans.len());
+    for &(a, b) in &res.data_spans {
+        if let Some(rep) = decode_byte_array(&text[a..b]) {
+            edits.push((a, b, rep));
+        }
+    }
+    Ok(apply_edits(text, res.span.0, res.span.1, &edits))
+}
+
+/// Turns `[123,34,...]` (UTF-8 bytes of JSON) into that JSON text. `[]` becomes `null`
+/// (a unit variant); bytes that are UTF-8 but not JSON become a JSON string; anything
+/// else (not bytes, not UTF-8) is left as it is (`None`).
+pub fn decode_byte_array(array_text: &str) -> Option<String> {
+    let mut r = Reader::new(array_text);
+    let mut bytes = Vec::with_capacity(array_text.len() / 3);
+    let ok = r.array(|r| {
+        let n = r.number()?;
+        if !(0.0..=255.0).contains(&n) || n.fract() != 0.0 {
+            return Err(crate::core::json_reader::JsonError::Unexpected(r.pos()));
+        }
+        bytes.push(n as u8);
+        Ok(())
+    });
+    ok.ok()?;
+    if bytes.is_empty() {
+        return Some("null".into());
+    }
+    let s = String::from_utf8(bytes).ok()?;
+    if validate(&s).is_ok() {
+        Some(s)
+    } else {
+        let mut out = String::with_capacity(s.len() + 2);
+        write_string(&mut out, &s);
+        Some(out)
+    }
+}
+
+const BASE58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// A Calimero context id is the base58 text of 32 bytes; the node refuses a whole
+/// subscribe for one bad id, so each id is checked before it is sent.
+pub fn check_context_id(id: &str) -> Result<(), String> {
+    let mut bytes: Vec<u8> = Vec::with_capacity(33);
+    for (i, c) in id.bytes().enumerate() {
+        let Some(digit) = BASE58.iter().position(|&b| b == c) else {
+            return Err(format!("context id {id:?} contains invalid character {:?} at byte {i}", c as char));
+        };
+        let mut carry = digit as u32;
+        for b in bytes.iter_mut() {
+            carry += (*b as u32) * 58;
+            *b = carry as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            bytes.push(carry as u8);
+            carry >>= 8;
+        }
+        if bytes.len() > 32 {
+            return Err(format!("context id {id:?} is longer than 32 bytes"));
+        }
+    }
+    let zeros = id.bytes().take_while(|&b| b == b'1').count();
+    let len = zeros + bytes.len();
+    if len != 32 {
+        return Err(format!("context id {id:?} is {len} bytes, not 32"));
+    }
+    Ok(())
+}
+
+/// Writes a base58 id of 32 bytes (used by tests and the benchmarks to make ids).
+pub fn encode_base58(input: &[u8]) -> String {
+    let mut digits: Vec<u8> = Vec::new();
+    for &byte in input {
+        let mut carry = byte as u32;
+        for d in digits.iter_mut() {
+            carry += (*d as u32) << 8;
+            *d = (carry % 58) as u8;
+            carry /= 58;
+        }
+        while carry > 0 {
+            digits.push((carry % 58) as u8);
+            carry /= 58;
+        }
+    }
+    let mut out: String = input.iter().take_while(|&&b| b == 0).map(|_| '1').collect();
+    out.extend(digits.iter().rev().map(|&d| BASE58[d as usize] as char));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CTX: &str = "9YxHobM9hKQFzHHjg3FDtXmCreJWS7Epe1gG1t4jodi";
+
+    fn bytes_of(s: &str) -> String {
+        let v: Vec<String> = s.bytes().map(|b| b.to_string()).collect();
+        format!("[{}]", v.join(","))
+    }
+
+    #[test]
+    fn reads_a_real_node_state_mutation() {
+        let frame = format!(
+            r#"{{"id":null,"result":{{"contextId":"{CTX}","type":"StateMutation","data":{{"newRoot":"5rMQ","events":[{{"kind":"MessageSent","data":{},"handler":null}},{{"kind":"ChannelCreated","data":[],"handler":"h"}}]}}}}}}"#,
+            bytes_of(r#"{"id":"4f"}"#)
+        );
+        let Inbound::Event(e) = decode(&frame).unwrap() else { panic!("not an event") };
+        assert_eq!(e.scope, CTX);
+        assert!(!e.is_group);
+        assert_eq!(e.event_type, "StateMutation");
+        assert_eq!(e.class, EventClass::State);
+        let kinds: Vec<&str> = e.kinds.iter().map(|k| k.raw).collect();
+        assert_eq!(kinds, ["MessageSent", "ChannelCreated"]);
+
+        let norm = normalize(&frame).unwrap();
+        assert_eq!(
+            norm,
+            format!(
+                r#"{{"contextId":"{CTX}","type":"StateMutation","data":{{"newRoot":"5rMQ","events":[{{"kind":"MessageSent","data":{{"id":"4f"}},"handler":null}},{{"kind":"ChannelCreated","data":null,"handler":"h"}}]}}}}"#
+            )
+        );
+        assert_eq!(validate(&norm), Ok(()));
+    }
+
+    #[test]
+    fn key_order_does_not_matter() {
+        let frame = r#"{"result":{"data":{"events":[{"data":[],"kind":"DMCreated"}]},"type":"StateMutation","contextId":"c"},"id":null}"#;
+        let Inbound::Event(e) = decode(frame).unwrap() else { panic!() };
+        assert_eq!(e.scope, "c");
+        assert_eq!(e.kinds[0].raw, "DMCreated");
+    }
+
+    #[test]
+    fn reads_the_pre_2025_split_frames() {
+        let sm = r#"{"id":null,"result":{"contextId":"c","type":"StateMutation","data":{"newRoot":"r"}}}"#;
+        let Inbound::Event(e) = decode(sm).unwrap() else { panic!() };
+        assert_eq!((e.class, e.kinds.len()), (EventClass::State, 0));
+        let ee = r#"{"id":null,"result":{"contextId":"c","type":"ExecutionEvent","data":{"events":[{"kind":"ChannelJoined","data":[91,93]}]}}}"#;
+        let Inbound::Event(e) = decode(ee).unwrap() else { panic!() };
+        assert_eq!(e.class, EventClass::State);
+        assert_eq!(e.kinds[0].raw, "ChannelJoined");
+        assert!(normalize(ee).unwrap().contains(r#""data":[]"#));
+    }
+
+    #[test]
+    fn side_events_and_group_events_are_not_state() {
+        let s = r#"{"id":null,"result":{"contextId":"c","type":"SyncStatus","data":{"syncState":{"state":"syncing"},"failureCount":0}}}"#;
+        let Inbound::Event(e) = decode(s).unwrap() else { panic!() };
+        assert_eq!(e.class, EventClass::Side);
+        let g = r#"{"id":null,"result":{"groupId":"ab12","type":"MemberJoined","data":{}}}"#;
+        let Inbound::Event(e) = decode(g).unwrap() else { panic!() };
+        assert!(e.is_group);
+        assert_eq!(e.scope, "ab12");
+        assert_eq!(e.class, EventClass::Side);
+    }
+
+    #[test]
+    fn reads_replies_and_errors() {
+        let r = decode(r#"{"id":3,"result":{"contextIds":["a","b"]}}"#).unwrap();
+        assert_eq!(r, Inbound::Reply(ReplyInfo { id: Some(3), accepted: Some(vec!["a".into(), "b".into()]) }));
+        let e = decode(r#"{"id":4,"error":{"type":"ParseError","data":"missing field `params`"}}"#).unwrap();
+        assert_eq!(
+            e,
+            Inbound::Error(ServerError { id: Some(4), kind: "ParseError".into(), detail: "missing field `params`".into() })
+        );
+        let e = decode(r#"{"id":null,"error":{"type":"InternalError","data":{}}}"#).unwrap();
+        assert_eq!(e, Inbound::Error(ServerError { id: None, kind: "InternalError".into(), detail: "{}".into() }));
+    }
+
+    #[test]
+    fn rejects_bad_frames() {
+        assert!(matches!(decode("{not json"), Err(FrameError::Malformed(_))));
+        assert!(matches!(decode(r#"{"id":null,"result":"#), Err(FrameError::Malformed(_))));
+        assert!(matches!(decode("[1,2]"), Err(FrameError::UnknownShape(_))));
+        assert!(matches!(decode(r#"{"hello":1}"#), Err(FrameError::UnknownShape(_))));
+        assert!(matches!(decode(r#"{"id":null,"result":{"contextId":"c"}}"#), Err(FrameError::UnknownShape(_))));
+    }
+
+    #[test]
+    fn byte_arrays_decode_to_json() {
+        assert_eq!(decode_byte_array(&bytes_of(r#"{"a":[1,2]}"#)).as_deref(), Some(r#"{"a":[1,2]}"#));
+        assert_eq!(decode_byte_array("[]").as_deref(), Some("null"));
+        assert_eq!(decode_byte_array(&bytes_of("héllo")).as_deref(), Some("\"héllo\""));
+        assert_eq!(decode_byte_array("[255,254]"), None, "not UTF-8");
+        assert_eq!(decode_byte_array("[256]"), None);
+        assert_eq!(decode_byte_array("[1.5]"), None);
+    }
+
+    #[test]
+    fn context_ids_are_base58_of_32_bytes() {
+        assert_eq!(check_context_id(CTX), Ok(()));
+        let made = encode_base58(&[7u8; 32]);
+        assert_eq!(check_context_id(&made), Ok(()));
+        assert_eq!(check_context_id(&encode_base58(&[0u8; 32])), Ok(()));
+        let err = check_context_id("9YxHobMl").unwrap_err();
+        assert!(err.contains("invalid character 'l' at byte 7"), "{err}");
+        assert!(check_context_id("abc").unwrap_err().contains("not 32"));
+        assert!(check_context_id(&encode_base58(&[9u8; 33])).is_err());
+    }
+}

@@ -1,0 +1,131 @@
+//! The offline send queue: messages sent while the socket is not open wait here, in
+//! order, bounded in count and optionally in age. Every message it drops is returned
+//! to the caller so that it is counted and reported, never lost silently.
+
+use super::options::QueueOverflow;
+use std::collections::VecDeque;
+
+/// Why a queued message was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropCause {
+    /// The queue was full and this, the oldest, made room (`dropOldest`).
+    Overflow,
+    /// The queue was full and this, the newest, was refused (`rejectNew`).
+    Rejected,
+    /// It waited longer than `queuedMessageTtlMs`.
+    Expired,
+    /// The app called `clearQueue()`.
+    Cleared,
+}
+
+/// A bounded FIFO of outgoing texts.
+#[derive(Debug, Clone)]
+pub struct SendQueue {
+    items: VecDeque<(String, f64)>,
+    pub max: usize,
+    pub ttl_ms: f64,
+    pub overflow: QueueOverflow,
+}
+
+impl SendQueue {
+    pub fn new(max: usize, ttl_ms: f64, overflow: QueueOverflow) -> Self {
+        SendQueue { items: VecDeque::new(), max, ttl_ms, overflow }
+    }
+
+    /// Queues `text`; returns what was dropped to make room (or `text` itself when
+    /// refused), and whether `text` was queued.
+    pub fn push(&mut self, text: String, now: f64) -> (Option<(String, DropCause)>, bool) {
+        if self.items.len() < self.max {
+            self.items.push_back((text, now));
+            return (None, true);
+        }
+        match self.overflow {
+            QueueOverflow::RejectNew => (Some((text, DropCause::Rejected)), false),
+            QueueOverflow::DropOldest => {
+                let old = self.items.pop_front().map(|(t, _)| (t, DropCause::Overflow));
+                if self.max == 0 {
+                    return (Some((text, DropCause::Rejected)), false);
+                }
+                self.items.push_back((text, now));
+                (old, true)
+            }
+        }
+    }
+
+    /// Removes messages older than the TTL.
+    pub fn expire(&mut self, now: f64) -> Vec<String> {
+        let mut gone = Vec::new();
+        if self.ttl_ms <= 0.0 {
+            return gone;
+        }
+        while let Some((_, at)) = self.items.front() {
+            if now - at >= self.ttl_ms {
+                gone.push(self.items.pop_front().unwrap().0);
+            } else {
+                break;
+            }
+        }
+        gone
+    }
+
+    /// When the oldest message expires.
+    pub fn next_expiry(&self) -> Option<f64> {
+        if self.ttl_ms <= 0.0 {
+            return None;
+        }
+        self.items.front().map(|(_, at)| at + self.ttl_ms)
+    }
+
+    /// Takes every message, oldest first.
+    pub fn drain(&mut self) -> impl Iterator<Item = String> + '_ {
+        self.items.drain(..).map(|(t, _)| t)
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drop_oldest_keeps_the_newest() {
+        let mut q = SendQueue::new(2, 0.0, QueueOverflow::DropOldest);
+        assert_eq!(q.push("a".into(), 0.0), (None, true));
+        q.push("b".into(), 0.0);
+        assert_eq!(q.push("c".into(), 0.0), (Some(("a".into(), DropCause::Overflow)), true));
+        assert_eq!(q.drain().collect::<Vec<_>>(), ["b", "c"]);
+    }
+
+    #[test]
+    fn reject_new_keeps_the_oldest() {
+        let mut q = SendQueue::new(1, 0.0, QueueOverflow::RejectNew);
+        q.push("a".into(), 0.0);
+        assert_eq!(q.push("b".into(), 0.0), (Some(("b".into(), DropCause::Rejected)), false));
+        assert_eq!(q.drain().collect::<Vec<_>>(), ["a"]);
+    }
+
+    #[test]
+    fn ttl_expires_in_order() {
+        let mut q = SendQueue::new(10, 100.0, QueueOverflow::DropOldest);
+        q.push("a".into(), 0.0);
+        q.push("b".into(), 50.0);
+        assert_eq!(q.next_expiry(), Some(100.0));
+        assert_eq!(q.expire(99.0), Vec::<String>::new());
+        assert_eq!(q.expire(100.0), ["a"]);
+        assert_eq!(q.next_expiry(), Some(150.0));
+    }
+
+    #[test]
+    fn zero_capacity_refuses_everything() {
+        let mut q = SendQueue::new(0, 0.0, QueueOverflow::DropOldest);
+        assert_eq!(q.push("a".into(), 0.0), (Some(("a".into(), DropCause::Rejected)), false));
+        assert!(q.is_empty());
+    }
+}
