@@ -139,7 +139,7 @@ export function createControl({ registry }) {
           ctxs = [jsonProtocol.DEFAULT_JSON_CONTEXT];
         }
         const contextId = ctxs[turn++ % ctxs.length];
-        const frameKinds = kinds.length ? Array.from({ length: EVENTS_PER_FRAME }, () => kinds[(Math.random() * kinds.length) | 0]) : undefined;
+        const frameKinds = kinds.length ? new Array(EVENTS_PER_FRAME).fill(kinds[(Math.random() * kinds.length) | 0]) : undefined;
         emitters[path](session, { contextId, kinds: frameKinds, legacy, unit, delayMs });
       },
     });

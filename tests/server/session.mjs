@@ -9,7 +9,7 @@
 export const DEFAULT_SESSION = 'default';
 export const RECEIVED_LOG_MAX = 1000;
 /** Longer received frames are stored cut to this many characters. */
-export const RECEIVED_TEXT_MAX = 256 * 1024;
+export const RECEIVED_TEXT_MAX = 64 * 1024;
 /** A connection with more than this queued is a slow client: frames are dropped. */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 

@@ -1,0 +1,170 @@
+//! Core values as JS values: batches, side events, errors and the stats snapshot.
+//! Frames become JS objects only here, when delivered: the core's normalized JSON text
+//! of each latest frame goes through one `JSON.parse`.
+
+use crate::core::batcher::Batch;
+use crate::core::errors::{ErrorCode, SdkError};
+use crate::core::machine::Machine;
+use crate::core::refresh::RESYNC_BIT;
+use js_sys::{Array, Object, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+
+pub fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
+}
+
+/// Parses a kept frame into the app-facing object.
+pub fn frame_value(m: &Machine<JsValue>, payload: &JsValue) -> Result<JsValue, SdkError> {
+    let text = payload.as_string().unwrap_or_default();
+    let normalized = m.protocol().normalize(&text).map_err(|e| SdkError::new(ErrorCode::BadFrame, e.to_string()))?;
+    JSON::parse(&normalized).map_err(|_| SdkError::new(ErrorCode::BadFrame, "frame could not be parsed"))
+}
+
+/// The batch object handed to `onBatch`, and the errors met while building it.
+pub fn batch_value(m: &Machine<JsValue>, b: &Batch<JsValue>) -> (JsValue, Vec<SdkError>) {
+    let mut errors = Vec::new();
+    let rules = m.rules();
+    let obj = Object::new();
+    set(&obj, "size", b.size);
+    let flags = Object::new();
+    for (i, name) in rules.flag_names().enumerate() {
+        set(&flags, name, b.flags & (1 << i) != 0);
+    }
+    let resync = b.flags & RESYNC_BIT != 0;
+    set(&flags, "resync", resync);
+    set(&obj, "flags", flags);
+    set(&obj, "resync", resync);
+    let kinds = Object::new();
+    for &(id, n) in &b.kinds {
+        set(&kinds, rules.kind_name(id), n);
+    }
+    set(&obj, "kinds", kinds);
+    let latest = Object::new();
+    let ids = Array::new();
+    for (ctx, payload) in &b.latest {
+        ids.push(&JsValue::from_str(ctx));
+        match frame_value(m, payload) {
+            Ok(v) => set(&latest, ctx, v),
+            Err(e) => errors.push(e),
+        }
+    }
+    set(&obj, "latest", latest);
+    set(&obj, "contextIds", ids);
+    set(&obj, "reason", b.reason.name());
+    if m.options().collect_events {
+        let events = Array::new();
+        for (ctx, payload) in &b.frames {
+            match frame_value(m, payload) {
+                Ok(frame) => push_events(&events, ctx, &frame),
+                Err(e) => errors.push(e),
+            }
+        }
+        set(&obj, "events", events);
+        set(&obj, "eventsTruncated", b.events_truncated);
+    }
+    if b.latest_truncated {
+        set(&obj, "latestTruncated", true);
+    }
+    (obj.into(), errors)
+}
+
+/// Appends a frame's nested events (or the frame itself when it has none), each with
+/// its context id.
+fn push_events(out: &Array, ctx: &str, frame: &JsValue) {
+    let data = Reflect::get(frame, &"data".into()).unwrap_or(JsValue::UNDEFINED);
+    let nested = if data.is_object() { Reflect::get(&data, &"events".into()).unwrap_or(JsValue::UNDEFINED) } else { JsValue::UNDEFINED };
+    let frame_type = Reflect::get(frame, &"type".into()).unwrap_or(JsValue::UNDEFINED);
+    if Array::is_array(&nested) {
+        for ev in Array::from(&nested).iter() {
+            let e = Object::new();
+            set(&e, "contextId", ctx);
+            set(&e, "type", frame_type.clone());
+            for key in ["kind", "data", "handler"] {
+                let v = Reflect::get(&ev, &key.into()).unwrap_or(JsValue::UNDEFINED);
+                if !v.is_undefined() {
+                    set(&e, key, v);
+                }
+            }
+            out.push(&e);
+        }
+    } else {
+        let e = Object::new();
+        set(&e, "contextId", ctx);
+        set(&e, "type", frame_type.clone());
+        set(&e, "kind", frame_type);
+        set(&e, "data", data);
+        out.push(&e);
+    }
+}
+
+/// An `Error` with `code`, and `contextIds`/`closeCode` when they apply.
+pub fn error_value(e: &SdkError) -> JsValue {
+    let err = js_sys::Error::new(&e.message);
+    let obj: &Object = err.as_ref();
+    set(obj, "code", e.code.name());
+    if !e.context_ids.is_empty() {
+        let ids: Array = e.context_ids.iter().map(|s| JsValue::from_str(s)).collect();
+        set(obj, "contextIds", ids);
+    }
+    if let Some(c) = e.close_code {
+        set(obj, "closeCode", c);
+    }
+    err.into()
+}
+
+/// The `stats()` snapshot.
+pub fn stats_value(m: &Machine<JsValue>) -> JsValue {
+    let s = m.stats();
+    let o = Object::new();
+    set(&o, "status", m.status().name());
+    set(&o, "framesReceived", s.frames_received as f64);
+    set(&o, "bytesReceived", s.bytes_received as f64);
+    set(&o, "framesBatched", s.frames_batched as f64);
+    set(&o, "sideEvents", s.side_events as f64);
+    set(&o, "batchesDelivered", s.batches_delivered as f64);
+    let fpb = if s.batches_delivered > 0 { s.frames_batched as f64 / s.batches_delivered as f64 } else { 0.0 };
+    set(&o, "framesPerBatch", fpb);
+    set(&o, "largestBatch", s.largest_batch);
+    set(&o, "refreshesSaved", s.refreshes_saved() as f64);
+    set(&o, "framesDropped", s.frames_dropped as f64);
+    set(&o, "errors", s.errors as f64);
+    let by = Object::new();
+    for code in ErrorCode::ALL {
+        let n = s.errors_by_code[code.index()];
+        if n > 0 {
+            set(&by, code.name(), n as f64);
+        }
+    }
+    set(&o, "errorsByCode", by);
+    set(&o, "connectAttempts", s.connect_attempts as f64);
+    set(&o, "reconnects", s.reconnects as f64);
+    set(&o, "retries", m.retries());
+    set(&o, "messagesSent", s.messages_sent as f64);
+    set(&o, "messagesQueued", s.messages_queued as f64);
+    set(&o, "messagesDropped", s.messages_dropped as f64);
+    set(&o, "queued", m.queued() as u32);
+    set(&o, "gaps", s.gaps as f64);
+    set(&o, "duplicates", s.duplicates as f64);
+    set(&o, "pendingFrames", m.pending_frames());
+    let kinds = Object::new();
+    for (id, n) in s.kinds_seen.iter().enumerate() {
+        if *n > 0 {
+            set(&kinds, m.rules().kind_name(id as u16), *n as f64);
+        }
+    }
+    set(&o, "kindsSeen", kinds);
+    let subs: Array = m.subscriptions().iter().map(|s| JsValue::from_str(s)).collect();
+    set(&o, "subscriptions", subs);
+    set(&o, "lastRttMs", m.last_rtt_ms().map_or(JsValue::NULL, JsValue::from_f64));
+    set(&o, "memoryBytes", memory_bytes());
+    o.into()
+}
+
+/// Bytes of wasm linear memory in use (its current size).
+pub fn memory_bytes() -> f64 {
+    let mem: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let buf: js_sys::ArrayBuffer = mem.buffer().unchecked_into();
+    buf.byte_length() as f64
+}
+
+use wasm_bindgen::JsCast;

@@ -1,0 +1,405 @@
+//! The exported `SocketManager`: feeds browser events into the core [`Machine`] and
+//! carries out the actions it returns.
+//!
+//! The rule that keeps this re-entrancy safe: the `RefCell` around the state is
+//! borrowed only to hand one input to the machine or to take one action out of it,
+//! never while a JS callback runs. A callback may therefore call back into the manager
+//! (send, subscribe, close, even free) at any time.
+
+use super::convert::{batch_value, error_value, frame_value, set, stats_value};
+use super::listeners::{call_all, Listeners};
+use super::now_ms;
+use super::options_js::{read_options, strings_of, to_js_error};
+use super::page_events::{PageEvent, PageEvents};
+use super::socket::{Socket, SocketEvent};
+use crate::core::errors::{ErrorCode, SdkError};
+use crate::core::machine::{Action, Machine};
+use crate::core::options::OptionError;
+use gloo_timers::callback::Timeout;
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Everything one manager owns. Dropping it detaches every listener and timer.
+struct State {
+    machine: Machine<JsValue>,
+    socket: Option<Socket>,
+    timer: Option<(f64, Timeout)>,
+    page: Option<PageEvents>,
+    listeners: Listeners,
+    debug: bool,
+}
+
+type Shared = Rc<RefCell<State>>;
+
+/// A realtime connection: WebSocket, subscriptions, batching, reconnects.
+#[wasm_bindgen]
+pub struct SocketManager {
+    state: Shared,
+}
+
+#[wasm_bindgen(start)]
+fn start() {
+    #[cfg(feature = "console-panic")]
+    console_error_panic_hook::set_once();
+}
+
+#[wasm_bindgen]
+impl SocketManager {
+    /// Creates a manager; throws a `TypeError`/`RangeError` naming a bad option.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<SocketManager, JsValue> {
+        let opts = read_options(&options).map_err(|e| to_js_error(&e))?;
+        let debug = opts.debug;
+        let seed = (js_sys::Math::random() * 9.007_199_254_740_991e15) as u64;
+        let machine = Machine::new(opts, seed).map_err(|msg| {
+            let option = if msg.contains("context id") { "contextIds" } else { "refreshRules" };
+            let kind = if option == "contextIds" { OptionError::type_error(option, msg) } else { OptionError::range_error(option, msg) };
+            to_js_error(&kind)
+        })?;
+        let state = Rc::new(RefCell::new(State {
+            machine,
+            socket: None,
+            timer: None,
+            page: None,
+            listeners: Listeners::default(),
+            debug,
+        }));
+        Ok(SocketManager { state })
+    }
+
+    /// Connects (idempotent: never opens a second socket).
+    pub fn connect(&self) {
+        {
+            let mut s = self.state.borrow_mut();
+            if s.page.is_none() {
+                let weak = Rc::downgrade(&self.state);
+                s.page = Some(PageEvents::attach(move |ev| on_page_event(&weak, ev)));
+                let visible = PageEvents::visible();
+                s.machine.visibility(now_ms(), visible);
+            }
+        }
+        drive(&self.state, |m, now| m.connect(now));
+    }
+
+    /// Closes with code 1000; nothing reconnects until `connect()` is called again.
+    pub fn close(&self) {
+        drive(&self.state, |m, now| m.close(now));
+        self.state.borrow_mut().page = None;
+    }
+
+    /// Subscribes to more context ids (sent now if open, else on open; re-sent after
+    /// every reconnect). Returns the ids refused as malformed (also reported to onError).
+    pub fn subscribe(&self, context_ids: JsValue) -> Result<Array, JsValue> {
+        let ids = strings_of(&context_ids, "contextIds").map_err(|e| to_js_error(&e))?;
+        let mut refused = Vec::new();
+        drive(&self.state, |m, now| refused = m.subscribe(now, &ids));
+        Ok(refused.iter().map(|s| JsValue::from_str(s)).collect())
+    }
+
+    /// Removes subscriptions.
+    pub fn unsubscribe(&self, context_ids: JsValue) -> Result<(), JsValue> {
+        let ids = strings_of(&context_ids, "contextIds").map_err(|e| to_js_error(&e))?;
+        drive(&self.state, |m, now| m.unsubscribe(now, &ids));
+        Ok(())
+    }
+
+    /// Sends a message (objects are JSON-encoded). While not open it is queued.
+    /// Returns false when it cannot be sent or queued (closed, failed, queue refused).
+    pub fn send(&self, value: JsValue) -> Result<bool, JsValue> {
+        let text = match value.as_string() {
+            Some(s) => s,
+            None => js_sys::JSON::stringify(&value)?.as_string().ok_or_else(|| js_sys::TypeError::new("send: value cannot be JSON-encoded"))?,
+        };
+        let mut ok = false;
+        drive(&self.state, |m, now| ok = m.send(now, text));
+        Ok(ok)
+    }
+
+    /// Drops every queued message (each is counted and reported). Returns how many.
+    #[wasm_bindgen(js_name = clearQueue)]
+    pub fn clear_queue(&self) -> u32 {
+        let mut n = 0;
+        drive(&self.state, |m, now| n = m.clear_queue(now));
+        n as u32
+    }
+
+    /// `onBatch(cb)`: `cb(batch)` once per batch; if it returns a Promise, the next
+    /// batch waits for it. Returns the function that removes `cb`.
+    #[wasm_bindgen(js_name = onBatch)]
+    pub fn on_batch(&self, cb: Function) -> Function {
+        self.state.borrow().listeners.batch.add(cb)
+    }
+
+    /// `onStatus(cb)`: `cb(status)` on every status change.
+    #[wasm_bindgen(js_name = onStatus)]
+    pub fn on_status(&self, cb: Function) -> Function {
+        self.state.borrow().listeners.status.add(cb)
+    }
+
+    /// `onError(cb)`: `cb(error)` for every non-fatal error (`error.code` says which).
+    #[wasm_bindgen(js_name = onError)]
+    pub fn on_error(&self, cb: Function) -> Function {
+        self.state.borrow().listeners.error.add(cb)
+    }
+
+    /// `onEvent(cb)`: side events (`SyncStatus`, `Ephemeral`, group events...) one by one.
+    #[wasm_bindgen(js_name = onEvent)]
+    pub fn on_event(&self, cb: Function) -> Function {
+        self.state.borrow().listeners.event.add(cb)
+    }
+
+    /// `onGap(cb)`: `cb({contextId, expected, received})` when a `seq` gap is seen.
+    #[wasm_bindgen(js_name = onGap)]
+    pub fn on_gap(&self, cb: Function) -> Function {
+        self.state.borrow().listeners.gap.add(cb)
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> JsValue {
+        stats_value(&self.state.borrow().machine)
+    }
+
+    /// Zeroes the counters.
+    #[wasm_bindgen(js_name = resetStats)]
+    pub fn reset_stats(&self) {
+        self.state.borrow_mut().machine.reset_stats();
+    }
+
+    /// The current status.
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> String {
+        self.state.borrow().machine.status().name().to_string()
+    }
+
+    /// The current subscriptions.
+    #[wasm_bindgen(getter)]
+    pub fn subscriptions(&self) -> Array {
+        self.state.borrow().machine.subscriptions().iter().map(|s| JsValue::from_str(s)).collect()
+    }
+}
+
+impl Drop for SocketManager {
+    fn drop(&mut self) {
+        // `free()`: close, then drop the socket, timer, page listeners and callbacks.
+        let Ok(mut s) = self.state.try_borrow_mut() else { return };
+        let now = now_ms();
+        s.machine.close(now);
+        while s.machine.poll_action().is_some() {}
+        if let Some(sock) = s.socket.take() {
+            sock.close(1000, "closed by the app");
+        }
+        s.timer = None;
+        s.page = None;
+        s.listeners.clear();
+    }
+}
+
+fn on_page_event(weak: &Weak<RefCell<State>>, ev: PageEvent) {
+    let Some(state) = weak.upgrade() else { return };
+    drive(&state, |m, now| match ev {
+        PageEvent::Online => m.online(now),
+        PageEvent::Offline => m.offline(now),
+        PageEvent::Visibility(v) => m.visibility(now, v),
+    });
+}
+
+fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
+    let Some(state) = weak.upgrade() else { return };
+    match ev {
+        SocketEvent::Open => drive(&state, |m, now| m.on_open(now)),
+        SocketEvent::Close(code, reason) => {
+            state.borrow_mut().socket = None;
+            drive(&state, |m, now| m.on_close(now, code, &reason));
+        }
+        SocketEvent::Binary => drive(&state, |m, now| m.report(now, SdkError::new(ErrorCode::BinaryFrame, "binary frame skipped: this protocol is text only"))),
+        SocketEvent::Text(data) => {
+            let max = state.borrow().machine.options().max_message_bytes;
+            let js: &js_sys::JsString = data.unchecked_ref();
+            let units = js.length() as f64;
+            // UTF-8 takes at least one byte per UTF-16 unit: too long here is too long.
+            if units > max {
+                drive(&state, |m, now| m.on_oversized(now, units as usize));
+                return;
+            }
+            let text = data.as_string().unwrap_or_default();
+            drive(&state, |m, now| m.on_frame(now, &text, data));
+        }
+    }
+}
+
+/// Hands one input to the machine, then carries out what it asks.
+fn drive(state: &Shared, input: impl FnOnce(&mut Machine<JsValue>, f64)) {
+    {
+        let mut s = state.borrow_mut();
+        input(&mut s.machine, now_ms());
+    }
+    run_actions(state);
+}
+
+fn run_actions(state: &Shared) {
+    loop {
+        let action = match state.try_borrow_mut() {
+            Ok(mut s) => s.machine.poll_action(),
+            Err(_) => return,
+        };
+        let Some(action) = action else { break };
+        match action {
+            Action::OpenSocket(url) => {
+                let old = state.borrow_mut().socket.take();
+                drop(old);
+                let weak = Rc::downgrade(state);
+                match Socket::open(&url, move |ev| on_socket_event(&weak, ev)) {
+                    Ok(sock) => state.borrow_mut().socket = Some(sock),
+                    Err(e) => {
+                        let why = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
+                        state.borrow_mut().machine.on_close(now_ms(), 1006, &why);
+                    }
+                }
+            }
+            Action::Send(text) => {
+                let s = state.borrow();
+                if let Some(sock) = &s.socket {
+                    let _ = sock.send(&text);
+                }
+            }
+            Action::CloseSocket(code, reason) => {
+                let old = state.borrow_mut().socket.take();
+                if let Some(sock) = old {
+                    sock.close(code, reason);
+                }
+            }
+            Action::Status(status) => {
+                let (snapshot, debug) = {
+                    let s = state.borrow();
+                    (s.listeners.status.snapshot(), s.debug)
+                };
+                if debug {
+                    web_sys::console::log_2(&"[socket-manager] status".into(), &status.name().into());
+                }
+                let (_, thrown) = call_all(&snapshot, &JsValue::from_str(status.name()));
+                report_thrown(state, "onStatus", thrown);
+            }
+            Action::Error(err) => deliver_error(state, &err),
+            Action::Batch(batch) => {
+                let (value, errors, snapshot) = {
+                    let s = state.borrow();
+                    let (v, errs) = batch_value(&s.machine, &batch);
+                    (v, errs, s.listeners.batch.snapshot())
+                };
+                drop(batch);
+                for e in errors {
+                    state.borrow_mut().machine.report(now_ms(), e);
+                }
+                let (returned, thrown) = call_all(&snapshot, &value);
+                report_thrown(state, "onBatch", thrown);
+                let promises: Array = returned.into_iter().filter(is_thenable).map(|p| Promise::resolve(&p)).collect();
+                if promises.length() == 0 {
+                    state.borrow_mut().machine.batch_settled(now_ms());
+                } else {
+                    let weak = Rc::downgrade(state);
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let settled = wasm_bindgen_futures::JsFuture::from(Promise::all_settled(&promises)).await;
+                        let Some(state) = weak.upgrade() else { return };
+                        let rejected: Vec<JsValue> = settled
+                            .ok()
+                            .map(|v| Array::from(&v).iter().filter(|r| status_of(r) == "rejected").map(|r| reason_of(&r)).collect())
+                            .unwrap_or_default();
+                        report_thrown(&state, "onBatch", rejected);
+                        drive(&state, |m, now| m.batch_settled(now));
+                    });
+                }
+            }
+            Action::Event { scope, event_type, payload } => {
+                let (value, snapshot) = {
+                    let s = state.borrow();
+                    (frame_value(&s.machine, &payload), s.listeners.event.snapshot())
+                };
+                match value {
+                    Ok(v) => {
+                        let _ = (&scope, &event_type);
+                        let (_, thrown) = call_all(&snapshot, &v);
+                        report_thrown(state, "onEvent", thrown);
+                    }
+                    Err(e) => state.borrow_mut().machine.report(now_ms(), e),
+                }
+            }
+            Action::Gap { scope, expected, received } => {
+                let snapshot = state.borrow().listeners.gap.snapshot();
+                let gap = Object::new();
+                set(&gap, "contextId", scope.as_str());
+                set(&gap, "expected", expected);
+                set(&gap, "received", received);
+                let (_, thrown) = call_all(&snapshot, &gap);
+                report_thrown(state, "onGap", thrown);
+            }
+        }
+    }
+    rearm_timer(state);
+}
+
+fn is_thenable(v: &JsValue) -> bool {
+    v.is_object() && Reflect::get(v, &"then".into()).map(|t| t.is_function()).unwrap_or(false)
+}
+
+fn status_of(r: &JsValue) -> String {
+    Reflect::get(r, &"status".into()).ok().and_then(|s| s.as_string()).unwrap_or_default()
+}
+
+fn reason_of(r: &JsValue) -> JsValue {
+    Reflect::get(r, &"reason".into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Reports callbacks that threw as `callbackThrew` errors.
+fn report_thrown(state: &Shared, which: &str, thrown: Vec<JsValue>) {
+    for t in thrown {
+        let detail = t
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .or_else(|| t.as_string())
+            .unwrap_or_else(|| "a non-Error value".into());
+        let err = SdkError::new(ErrorCode::CallbackThrew, format!("{which} callback threw: {detail}"));
+        if let Ok(mut s) = state.try_borrow_mut() {
+            s.machine.report(now_ms(), err);
+        }
+    }
+}
+
+/// Calls the error listeners; an error listener that throws is only logged, so that
+/// reporting can never loop.
+fn deliver_error(state: &Shared, err: &SdkError) {
+    let (snapshot, debug) = {
+        let s = state.borrow();
+        (s.listeners.error.snapshot(), s.debug)
+    };
+    let value = error_value(err);
+    if debug || snapshot.length() == 0 && err.code == ErrorCode::CallbackThrew {
+        web_sys::console::warn_2(&"[socket-manager]".into(), &value);
+    }
+    let (_, thrown) = call_all(&snapshot, &value);
+    for t in thrown {
+        web_sys::console::error_2(&"[socket-manager] onError callback threw".into(), &t);
+    }
+}
+
+/// Points the one timer at the machine's next deadline.
+fn rearm_timer(state: &Shared) {
+    let Ok(mut s) = state.try_borrow_mut() else { return };
+    let next = s.machine.poll_timeout();
+    match (next, &s.timer) {
+        (None, _) => s.timer = None,
+        (Some(at), Some((armed, _))) if *armed == at => {}
+        (Some(at), _) => {
+            let delay = (at - now_ms()).clamp(0.0, 2_147_483_647.0).ceil() as u32;
+            let weak = Rc::downgrade(state);
+            let timeout = Timeout::new(delay, move || {
+                let Some(state) = weak.upgrade() else { return };
+                state.borrow_mut().timer = None;
+                drive(&state, |m, now| m.tick(now));
+            });
+            s.timer = Some((at, timeout));
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The browser glue: a thin layer over [`crate::core`] that owns the WebSocket, the one
+//! timer, the page listeners and the app's callbacks. It holds no rule of its own.
+//!
+//! - [`manager`]: the exported `SocketManager` and the loop that carries out actions;
+//! - [`socket`]: the WebSocket with its handlers, detached on drop;
+//! - [`page_events`]: `online`, `offline`, `visibilitychange` listeners, removed on drop;
+//! - [`options_js`]: reading the JS options object (TypeError/RangeError naming the option);
+//! - [`convert`]: batches, stats and errors as JS values;
+//! - [`listeners`]: the app's callbacks and the functions that remove them.
+
+pub mod convert;
+pub mod listeners;
+pub mod manager;
+pub mod options_js;
+pub mod page_events;
+pub mod socket;
+
+/// Milliseconds since the epoch: the wall clock, so that sleep and throttled timers
+/// show up as time that passed.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
