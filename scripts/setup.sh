@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything the build, the tests and the demo need, from the package
+# registries only (crates.io, npm, Debian). Idempotent: fast when all is in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== setup: %s\n' "$*"; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# 1. The wasm32 target of the machine's Rust toolchain.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. wasm-bindgen-cli at exactly the version Cargo.lock pins (wasm-pack must not fetch it).
+want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  log "cargo install wasm-bindgen-cli $want (have: ${have:-none})"
+  cargo install wasm-bindgen-cli --version "$want" --locked --force \
+    || cargo install wasm-bindgen-cli --version "$want" --force
+fi
+
+# 3. wasm-pack, used with --mode no-install so it downloads nothing itself.
+if ! command -v wasm-pack >/dev/null 2>&1; then
+  log "cargo install wasm-pack"
+  cargo install wasm-pack --locked || cargo install wasm-pack
+fi
+
+# 4. Chromium and its driver, from Debian.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  log "apt-get install chromium chromium-driver"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# 5. npm dependencies: the package's dev tools (binaryen's wasm-opt, ...) and the
+#    local event server's `ws`.
+if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+if [ ! -d tests/server/node_modules/ws ] || [ tests/server/package-lock.json -nt tests/server/node_modules/.package-lock.json ]; then
+  log "npm ci (tests/server)"
+  (cd tests/server && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "setup: ok"
