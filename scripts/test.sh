@@ -17,6 +17,7 @@ echo; echo "== browser tests (wasm-pack test --headless --chrome)"
 start_server
 trap stop_server EXIT
 export SDK_TEST_SERVER="127.0.0.1:$SERVER_PORT"
+export WASM_BINDGEN_TEST_TIMEOUT=120
 for t in tests/browser_*.rs; do
   name=$(basename "$t" .rs)
   wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --test "$name"

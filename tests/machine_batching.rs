@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Batching through the whole machine, with a fake clock and real Calimero frames:
 //! the flush rules, the flag union across frames, latest per context, backpressure,
 //! both Calimero shapes, side events, bad and oversized frames, custom rules.

@@ -102,6 +102,12 @@ impl Backoff {
         self.retries = 0;
         self.stable = true;
     }
+
+    /// The connection about to drop was given up on purpose (the browser went offline):
+    /// the next retry waits its delay even if the connection had been stable.
+    pub fn forgo_immediate(&mut self) {
+        self.stable = false;
+    }
 }
 
 #[cfg(test)]

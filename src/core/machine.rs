@@ -21,6 +21,9 @@ use std::collections::VecDeque;
 
 /// Requests awaiting a reply, at the most; older ones are forgotten.
 const MAX_PENDING_REQUESTS: usize = 256;
+/// How much longer than the heartbeat timeout a silence must last to count as a clock
+/// jump: timers fire a few ms late, and up to a second late in background tabs.
+const CLOCK_JUMP_SLACK_MS: f64 = 1000.0;
 
 /// The status the app sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -411,6 +414,8 @@ impl<P: Clone> Machine<P> {
     pub fn offline(&mut self, now: f64) {
         if matches!(self.conn, Conn::Connecting { .. } | Conn::Open { .. }) {
             self.actions.push_back(Action::CloseSocket(4001, "browser offline"));
+            // An immediate retry would only fail while offline: wait the backoff delay.
+            self.backoff.forgo_immediate();
             self.lost(now, SdkError::new(ErrorCode::ConnectionLost, "the browser went offline"));
         }
         self.advance(now);
@@ -559,8 +564,8 @@ impl<P: Clone> Machine<P> {
     fn on_reply(&mut self, now: f64, reply: ReplyInfo<'_>) {
         let req = match reply.id {
             Some(id) => self.requests.iter().position(|r| r.id == id),
-            // json replies carry no id: they answer the oldest request.
-            None => self.requests.iter().position(|r| r.kind != RequestKind::Unsubscribe || reply.accepted.is_none()),
+            // json replies carry no id: they answer the oldest request of their kind.
+            None => self.requests.iter().position(|r| (r.kind == RequestKind::Unsubscribe) == reply.unsubscribe),
         }
         .and_then(|i| self.requests.remove(i));
         let Some(req) = req else { return };
@@ -637,9 +642,10 @@ impl<P: Clone> Machine<P> {
 
     /// Runs every due rule at `now`.
     fn advance(&mut self, now: f64) {
-        // A silence longer than the heartbeat timeout means the page slept or its
-        // timers were throttled: a reply could not have been read meanwhile.
-        let jumped = now - self.last_input_at > self.opts.heartbeat_timeout_ms;
+        // A silence well past the heartbeat timeout (more than a late timer explains)
+        // means the page slept or its timers were throttled: a reply could not have
+        // been read meanwhile.
+        let jumped = now - self.last_input_at > self.opts.heartbeat_timeout_ms + CLOCK_JUMP_SLACK_MS;
         self.last_input_at = now;
         match self.conn {
             Conn::Connecting { started, .. } if now >= started + self.opts.connect_timeout_ms => {

@@ -8,6 +8,7 @@
 
 use super::convert::{batch_value, error_value, frame_value, set, stats_value};
 use super::listeners::{call_all, Listeners};
+use super::live::{live_counts, Handle, LiveGuard};
 use super::now_ms;
 use super::options_js::{read_options, strings_of, to_js_error};
 use super::page_events::{PageEvent, PageEvents};
@@ -26,7 +27,7 @@ use wasm_bindgen::JsCast;
 struct State {
     machine: Machine<JsValue>,
     socket: Option<Socket>,
-    timer: Option<(f64, Timeout)>,
+    timer: Option<(f64, Timeout, LiveGuard)>,
     page: Option<PageEvents>,
     listeners: Listeners,
     debug: bool,
@@ -172,6 +173,18 @@ impl SocketManager {
     #[wasm_bindgen(getter)]
     pub fn status(&self) -> String {
         self.state.borrow().machine.status().name().to_string()
+    }
+
+    /// Live sockets, page listeners and timers over every manager in this page:
+    /// `{sockets, listeners, timers}`. All zero once every manager is closed or freed.
+    #[wasm_bindgen(js_name = liveHandles)]
+    pub fn live_handles() -> JsValue {
+        let (sockets, listeners, timers) = live_counts();
+        let o = Object::new();
+        set(&o, "sockets", sockets);
+        set(&o, "listeners", listeners);
+        set(&o, "timers", timers);
+        o.into()
     }
 
     /// The current subscriptions.
@@ -390,7 +403,7 @@ fn rearm_timer(state: &Shared) {
     let next = s.machine.poll_timeout();
     match (next, &s.timer) {
         (None, _) => s.timer = None,
-        (Some(at), Some((armed, _))) if *armed == at => {}
+        (Some(at), Some((armed, _, _))) if *armed == at => {}
         (Some(at), _) => {
             let delay = (at - now_ms()).clamp(0.0, 2_147_483_647.0).ceil() as u32;
             let weak = Rc::downgrade(state);
@@ -399,7 +412,7 @@ fn rearm_timer(state: &Shared) {
                 state.borrow_mut().timer = None;
                 drive(&state, |m, now| m.tick(now));
             });
-            s.timer = Some((at, timeout));
+            s.timer = Some((at, timeout, LiveGuard::new(Handle::Timer)));
         }
     }
 }

@@ -6,10 +6,12 @@
 //! - [`page_events`]: `online`, `offline`, `visibilitychange` listeners, removed on drop;
 //! - [`options_js`]: reading the JS options object (TypeError/RangeError naming the option);
 //! - [`convert`]: batches, stats and errors as JS values;
-//! - [`listeners`]: the app's callbacks and the functions that remove them.
+//! - [`listeners`]: the app's callbacks and the functions that remove them;
+//! - [`live`]: counts of live handles, for leak tests.
 
 pub mod convert;
 pub mod listeners;
+pub mod live;
 pub mod manager;
 pub mod options_js;
 pub mod page_events;

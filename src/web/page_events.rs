@@ -3,6 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use super::live::{Handle, LiveGuard};
 use web_sys::{Event, EventTarget};
 
 /// One `addEventListener` registration, removed when dropped.
@@ -11,13 +12,14 @@ pub struct EventListener {
     target: EventTarget,
     kind: &'static str,
     closure: Closure<dyn FnMut(Event)>,
+    _live: LiveGuard,
 }
 
 impl EventListener {
     pub fn new(target: &EventTarget, kind: &'static str, f: impl FnMut(Event) + 'static) -> Option<Self> {
         let closure = Closure::<dyn FnMut(Event)>::new(f);
         target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref()).ok()?;
-        Some(EventListener { target: target.clone(), kind, closure })
+        Some(EventListener { target: target.clone(), kind, closure, _live: LiveGuard::new(Handle::Listener) })
     }
 }
 

@@ -5,6 +5,7 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use super::live::{Handle, LiveGuard};
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
 /// What the socket tells its owner.
@@ -22,6 +23,7 @@ pub enum SocketEvent {
 pub struct Socket {
     ws: WebSocket,
     close_with: (u16, &'static str),
+    _live: LiveGuard,
     _on_open: Closure<dyn FnMut(Event)>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
@@ -58,6 +60,7 @@ impl Socket {
         Ok(Socket {
             ws,
             close_with: (1000, ""),
+            _live: LiveGuard::new(Handle::Socket),
             _on_open: on_open,
             _on_message: on_message,
             _on_close: on_close,

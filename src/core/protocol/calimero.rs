@@ -215,6 +215,7 @@ pub fn decode(text: &str) -> Result<Inbound<'_>, FrameError> {
         Id::Number(n) => Ok(Inbound::Reply(ReplyInfo {
             id: Some(n),
             accepted: res.context_ids.map(|v| v.iter().map(|s| s.value()).collect()),
+            unsubscribe: false,
         })),
         _ => Err(FrameError::UnknownShape("result without id or contextId")),
     }
@@ -383,7 +384,7 @@ mod tests {
     #[test]
     fn reads_replies_and_errors() {
         let r = decode(r#"{"id":3,"result":{"contextIds":["a","b"]}}"#).unwrap();
-        assert_eq!(r, Inbound::Reply(ReplyInfo { id: Some(3), accepted: Some(vec!["a".into(), "b".into()]) }));
+        assert_eq!(r, Inbound::Reply(ReplyInfo { id: Some(3), accepted: Some(vec!["a".into(), "b".into()]), unsubscribe: false }));
         let e = decode(r#"{"id":4,"error":{"type":"ParseError","data":"missing field `params`"}}"#).unwrap();
         assert_eq!(
             e,

@@ -137,6 +137,7 @@ pub fn decode<'a>(text: &'a str, ts_path: &[String]) -> Result<Inbound<'a>, Fram
             return Ok(Inbound::Reply(ReplyInfo {
                 id: None,
                 accepted: f.context_ids.map(|v| v.iter().map(|s| s.value()).collect()),
+                unsubscribe: &*event_type == "unsubscribed",
             }))
         }
         "error" => {

@@ -71,6 +71,9 @@ pub struct ReplyInfo<'a> {
     pub id: Option<u64>,
     /// The ids the server accepted, when the reply lists them.
     pub accepted: Option<Vec<Cow<'a, str>>>,
+    /// Whether it answers an unsubscribe (json `unsubscribed`); without an id, this is
+    /// what tells which pending request it answers.
+    pub unsubscribe: bool,
 }
 
 /// An error answer from the server.
