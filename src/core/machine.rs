@@ -413,6 +413,9 @@ impl<P: Clone> Machine<P> {
     /// the manager waits to reconnect, with backoff, or at once on `online`.
     pub fn offline(&mut self, now: f64) {
         if matches!(self.conn, Conn::Connecting { .. } | Conn::Open { .. }) {
+            if let Conn::Open { since } = self.conn {
+                self.backoff.check_uptime(since, now);
+            }
             self.actions.push_back(Action::CloseSocket(4001, "browser offline"));
             // An immediate retry would only fail while offline: wait the backoff delay.
             self.backoff.forgo_immediate();
@@ -502,9 +505,11 @@ impl<P: Clone> Machine<P> {
                 if let Some(seq) = ev.seq {
                     match self.seq.check(&ev.scope, seq) {
                         SeqCheck::InOrder => {}
-                        SeqCheck::Duplicate { .. } => {
+                        SeqCheck::Duplicate { last } => {
                             self.stats.duplicates += 1;
                             self.stats.frames_dropped += 1;
+                            let msg = format!("duplicate frame dropped: seq {seq} of {:?} is not after {last}", ev.scope);
+                            self.error(SdkError::new(ErrorCode::DuplicateFrame, msg));
                             self.advance(now);
                             return;
                         }

@@ -7,13 +7,18 @@
 //! - [`backoff`]: reconnect delays with full jitter;
 //! - [`send_queue`]: the bounded offline send queue;
 //! - [`sequence`]: `seq` gap and duplicate detection;
+//! - [`latency`], [`alerts`], [`health`]: latency windows, clock offset, degradation
+//!   alerts, connection quality and health;
 //! - [`options`]: defaults, profiles, validation;
 //! - [`errors`], [`stats`]: what is reported to the app.
 
+pub mod alerts;
 pub mod backoff;
 pub mod batcher;
 pub mod errors;
+pub mod health;
 pub mod json_reader;
+pub mod latency;
 pub mod machine;
 pub mod options;
 pub mod protocol;
