@@ -38,6 +38,8 @@ pub struct Recent {
     head: i64,
     started: f64,
     started_set: bool,
+    /// The running totals at the last [`Recent::record`].
+    last: Counts,
 }
 
 impl Recent {
@@ -59,17 +61,16 @@ impl Recent {
         &mut self.buckets[self.head.rem_euclid(BUCKETS as i64) as usize]
     }
 
-    pub fn frame(&mut self, now: f64) {
-        self.roll(now).frames += 1;
-    }
-    pub fn error(&mut self, now: f64) {
-        self.roll(now).errors += 1;
-    }
-    pub fn reconnect(&mut self, now: f64) {
-        self.roll(now).reconnects += 1;
-    }
-    pub fn stall(&mut self, now: f64) {
-        self.roll(now).stalls += 1;
+    /// Adds what the running totals `total` gained since the last call to the bucket of
+    /// `now` (so one call per input keeps the buckets right).
+    pub fn record(&mut self, now: f64, total: Counts) {
+        let last = self.last;
+        let b = self.roll(now);
+        b.frames += total.frames.saturating_sub(last.frames);
+        b.errors += total.errors.saturating_sub(last.errors);
+        b.reconnects += total.reconnects.saturating_sub(last.reconnects);
+        b.stalls += total.stalls.saturating_sub(last.stalls);
+        self.last = total;
     }
 
     /// Totals over the last minute.
@@ -90,8 +91,9 @@ impl Recent {
         t.frames as f64 * 1000.0 / span
     }
 
-    pub fn reset(&mut self) {
-        *self = Recent::default();
+    /// Forgets the buckets; `total` is where the running totals stand now.
+    pub fn reset(&mut self, total: Counts) {
+        *self = Recent { last: total, ..Recent::default() };
     }
 }
 
@@ -232,11 +234,13 @@ mod tests {
     #[test]
     fn recent_counts_forget_after_a_minute() {
         let mut r = Recent::default();
+        let mut total = Counts::default();
         for i in 0..600 {
-            r.frame(i as f64 * 100.0); // 10 per second for 60 s
+            total.frames += 1; // 10 per second for 60 s
             if i == 350 {
-                r.error(35_000.0);
+                total.errors += 1;
             }
+            r.record(i as f64 * 100.0, total);
         }
         let t = r.totals(59_999.0);
         assert_eq!((t.frames, t.errors), (600, 1));

@@ -8,7 +8,10 @@
 //! [`Machine::tick`] to be called. `P` is how a frame is kept until it is delivered
 //! (a JS string handle in the browser, a `String` in native tests).
 
+use super::alerts::{Alert, Alerts};
 use super::backoff::{Backoff, BackoffConfig, Rng};
+use super::health::{self, Counts, Health, Quality, Recent};
+use super::latency::{to_epoch_ms, LatencyTracker};
 use super::batcher::{Batch, BatchConfig, Batcher, FrameFold};
 use super::errors::{ErrorCode, SdkError};
 use super::options::Options;
@@ -65,7 +68,16 @@ pub enum Action<P> {
     Event { scope: String, event_type: String, payload: P },
     /// A `seq` gap: `expected` never came, `received` did.
     Gap { scope: String, expected: f64, received: f64 },
+    /// Latency crossed a threshold (or recovered).
+    Degraded(Alert),
+    /// Health or connection quality changed.
+    Health(Health, Quality),
+    /// Time for an `onMetrics` snapshot.
+    Metrics,
 }
+
+/// How often health and quality are re-evaluated while anything changes.
+const HEALTH_CHECK_MS: f64 = 1000.0;
 
 /// The socket's side of the state.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -129,6 +141,15 @@ pub struct Machine<P> {
     actions: VecDeque<Action<P>>,
     stats: Stats,
     kind_buf: Vec<KindId>,
+    latency: LatencyTracker,
+    alerts: Alerts,
+    recent: Recent,
+    health: (Health, Quality),
+    /// Health is not evaluated again before this time (unless the status changes).
+    health_check_at: f64,
+    /// The status health was last evaluated for.
+    health_status: Status,
+    next_metrics_at: Option<f64>,
 }
 
 impl<P: Clone> Machine<P> {
@@ -183,6 +204,13 @@ impl<P: Clone> Machine<P> {
             actions: VecDeque::new(),
             stats: Stats::default(),
             kind_buf: Vec::new(),
+            latency: LatencyTracker::new(opts.latency_sample_size as usize),
+            alerts: Alerts::new(opts.latency_warn_ms, opts.latency_critical_ms),
+            recent: Recent::default(),
+            health: (Health::Warning, Quality::Poor),
+            health_check_at: f64::NEG_INFINITY,
+            health_status: Status::Idle,
+            next_metrics_at: None,
             opts,
         };
         let initial = std::mem::take(&mut m.opts.context_ids);
@@ -208,6 +236,29 @@ impl<P: Clone> Machine<P> {
 
     pub fn reset_stats(&mut self) {
         self.stats = Stats::default();
+        self.latency.clear();
+        self.alerts.reset();
+        self.recent.reset(Counts::default());
+    }
+
+    /// Latency and round-trip windows, and the clock offset.
+    pub fn latency(&self) -> &LatencyTracker {
+        &self.latency
+    }
+
+    /// Health and connection quality as last evaluated.
+    pub fn health(&self) -> (Health, Quality) {
+        self.health
+    }
+
+    /// Frames per second over the last minute.
+    pub fn frames_per_second(&mut self, now: f64) -> f64 {
+        self.recent.frames_per_second(now)
+    }
+
+    /// Latency alerts raised so far.
+    pub fn alerts_raised(&self) -> u64 {
+        self.alerts.alerts_raised
     }
 
     pub fn options(&self) -> &Options {
@@ -274,6 +325,9 @@ impl<P: Clone> Machine<P> {
         }
         if let Some(d) = self.batcher.deadline() {
             at(d);
+        }
+        if let Some(m) = self.next_metrics_at {
+            at(m);
         }
         t
     }
@@ -520,6 +574,9 @@ impl<P: Clone> Machine<P> {
                         }
                     }
                 }
+                if let Some(ts) = ev.timestamp {
+                    self.latency_sample(now, ts, &ev.kinds);
+                }
                 if ev.class == EventClass::Side {
                     self.stats.side_events += 1;
                     self.actions.push_back(Action::Event {
@@ -533,9 +590,12 @@ impl<P: Clone> Machine<P> {
             }
             Ok(Inbound::Reply(reply)) => self.on_reply(now, reply),
             Ok(Inbound::Error(err)) => self.on_server_error(err),
-            Ok(Inbound::Pong(_)) => {
+            Ok(Inbound::Pong { timestamp, .. }) => {
                 if let Some(sent_at) = self.ping_sent_at.take() {
-                    self.last_rtt_ms = Some(now - sent_at);
+                    self.rtt_sample(now - sent_at);
+                    if let Some(ts) = timestamp.and_then(to_epoch_ms) {
+                        self.latency.offset.add(sent_at, ts, now);
+                    }
                 }
             }
         }
@@ -548,6 +608,21 @@ impl<P: Clone> Machine<P> {
     }
 
     // ----- rules -----
+
+    fn rtt_sample(&mut self, rtt: f64) {
+        self.last_rtt_ms = Some(rtt);
+        self.latency.rtt.push(rtt);
+    }
+
+    fn latency_sample(&mut self, now: f64, ts: f64, kinds: &[super::json_reader::RawStr<'_>]) {
+        let mut names: Vec<&str> = Vec::with_capacity(kinds.len());
+        names.extend(kinds.iter().filter(|k| !k.escaped).map(|k| k.raw));
+        if let Some(latency) = self.latency.frame(now, ts, &names) {
+            if let Some(alert) = self.alerts.sample(now, latency, names.first().copied()) {
+                self.actions.push_back(Action::Degraded(alert));
+            }
+        }
+    }
 
     fn fold(&mut self, now: f64, scope: &str, kinds: &[super::json_reader::RawStr<'_>], payload: P) {
         let mut buf = std::mem::take(&mut self.kind_buf);
@@ -576,7 +651,7 @@ impl<P: Clone> Machine<P> {
         let Some(req) = req else { return };
         if matches!(req.kind, RequestKind::Subscribe | RequestKind::Probe) {
             // Every subscribe reply is a round-trip sample.
-            self.last_rtt_ms = Some(now - req.sent_at);
+            self.rtt_sample(now - req.sent_at);
             if let Some(accepted) = reply.accepted {
                 let denied: Vec<String> = req
                     .ids
@@ -684,6 +759,59 @@ impl<P: Clone> Machine<P> {
             self.stats.batches_delivered += 1;
             self.stats.largest_batch = self.stats.largest_batch.max(batch.size);
             self.actions.push_back(Action::Batch(batch));
+        }
+        self.track_health(now);
+        self.track_metrics(now);
+    }
+
+    /// Re-evaluates health and quality on an input, at most once per
+    /// [`HEALTH_CHECK_MS`] (at once on a status change). No timer of its own: a quiet
+    /// connection still has its heartbeat probes as inputs.
+    fn track_health(&mut self, now: f64) {
+        let totals = Counts {
+            frames: self.stats.frames_received,
+            errors: self.stats.errors,
+            reconnects: self.stats.reconnects,
+            stalls: self.stats.errors_by_code[ErrorCode::HeartbeatTimeout.index()],
+        };
+        self.recent.record(now, totals);
+        if matches!(self.conn, Conn::Idle | Conn::Closed) {
+            return;
+        }
+        if now < self.health_check_at && self.status == self.health_status {
+            return;
+        }
+        self.health_check_at = now + HEALTH_CHECK_MS;
+        self.health_status = self.status;
+        let inputs = health::Inputs {
+            open: matches!(self.conn, Conn::Open { .. }),
+            failed: matches!(self.conn, Conn::Failed),
+            recent: self.recent.totals(now),
+            latency_p95: (!self.latency.corrected.is_empty()).then(|| self.latency.corrected.summary().p95),
+            rtt_p50: (!self.latency.rtt.is_empty()).then(|| self.latency.rtt.summary().p50),
+            warn_ms: self.opts.latency_warn_ms,
+            critical_ms: self.opts.latency_critical_ms,
+        };
+        let verdict = (health::health(&inputs), health::quality(&inputs));
+        if verdict != self.health {
+            self.health = verdict;
+            self.actions.push_back(Action::Health(verdict.0, verdict.1));
+        }
+    }
+
+    fn track_metrics(&mut self, now: f64) {
+        let running = self.opts.metrics_interval_ms > 0.0 && !matches!(self.conn, Conn::Idle | Conn::Closed);
+        if !running {
+            self.next_metrics_at = None;
+            return;
+        }
+        match self.next_metrics_at {
+            None => self.next_metrics_at = Some(now + self.opts.metrics_interval_ms),
+            Some(at) if now >= at => {
+                self.actions.push_back(Action::Metrics);
+                self.next_metrics_at = Some(now + self.opts.metrics_interval_ms);
+            }
+            Some(_) => {}
         }
     }
 

@@ -100,6 +100,12 @@ pub struct Options {
     pub queue_overflow: QueueOverflow,
     pub max_message_bytes: f64,
     pub timestamp_field: String,
+    /// Latency samples kept for percentiles.
+    pub latency_sample_size: f64,
+    pub latency_warn_ms: f64,
+    pub latency_critical_ms: f64,
+    /// 0: no `onMetrics` snapshots.
+    pub metrics_interval_ms: f64,
 }
 
 impl Options {
@@ -132,6 +138,10 @@ impl Options {
             queue_overflow: QueueOverflow::DropOldest,
             max_message_bytes: 1_048_576.0,
             timestamp_field: "_server_timestamp".to_string(),
+            latency_sample_size: 1000.0,
+            latency_warn_ms: 50.0,
+            latency_critical_ms: 100.0,
+            metrics_interval_ms: 0.0,
         };
         match profile {
             Profile::Default => {}
@@ -192,6 +202,18 @@ impl Options {
         whole("maxQueuedMessages", self.max_queued_messages, 0.0, 1_000_000.0)?;
         ms("queuedMessageTtlMs", self.queued_message_ttl_ms, 0.0)?;
         whole("maxMessageBytes", self.max_message_bytes, 64.0, 16.0 * 1024.0 * 1024.0)?;
+        whole("latencySampleSize", self.latency_sample_size, 1.0, 100_000.0)?;
+        ms("latencyWarnMs", self.latency_warn_ms, 0.0)?;
+        ms("latencyCriticalMs", self.latency_critical_ms, 0.0)?;
+        if self.latency_critical_ms < self.latency_warn_ms {
+            return Err(OptionError::range_error(
+                "latencyCriticalMs",
+                format!("must be at least latencyWarnMs ({}), got {}", self.latency_warn_ms, self.latency_critical_ms),
+            ));
+        }
+        if self.metrics_interval_ms != 0.0 {
+            ms("metricsIntervalMs", self.metrics_interval_ms, 10.0)?;
+        }
         if self.timestamp_field.split('.').any(str::is_empty) {
             return Err(OptionError::type_error("timestampField", "must be a field name or a dotted path such as data.timestamp"));
         }

@@ -5,6 +5,9 @@
 use crate::core::batcher::Batch;
 use crate::core::errors::{ErrorCode, SdkError};
 use crate::core::machine::Machine;
+use crate::core::alerts::Alert;
+use crate::core::health::{Health, Quality};
+use crate::core::latency::Summary;
 use crate::core::refresh::RESYNC_BIT;
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -112,10 +115,39 @@ pub fn error_value(e: &SdkError) -> JsValue {
     err.into()
 }
 
+fn summary_value(s: &Summary) -> Object {
+    let o = Object::new();
+    set(&o, "count", s.count as f64);
+    for (k, v) in [("min", s.min), ("max", s.max), ("mean", s.mean), ("p50", s.p50), ("p95", s.p95), ("p99", s.p99)] {
+        set(&o, k, v);
+    }
+    o
+}
+
+/// The `onDegraded` notice.
+pub fn alert_value(a: &Alert) -> JsValue {
+    let o = Object::new();
+    set(&o, "severity", a.severity.name());
+    set(&o, "latencyMs", a.latency_ms);
+    set(&o, "kind", a.kind.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+    o.into()
+}
+
+/// The `onHealth` notice.
+pub fn health_value(h: Health, q: Quality) -> JsValue {
+    let o = Object::new();
+    set(&o, "health", h.name());
+    set(&o, "connectionQuality", q.name());
+    o.into()
+}
+
 /// The `stats()` snapshot.
-pub fn stats_value(m: &Machine<JsValue>) -> JsValue {
+pub fn stats_value(m: &mut Machine<JsValue>, now: f64) -> JsValue {
+    let fps = m.frames_per_second(now);
+    let m = &*m;
     let s = m.stats();
     let o = Object::new();
+    set(&o, "framesPerSecond", fps);
     set(&o, "status", m.status().name());
     set(&o, "framesReceived", s.frames_received as f64);
     set(&o, "bytesReceived", s.bytes_received as f64);
@@ -157,6 +189,21 @@ pub fn stats_value(m: &Machine<JsValue>) -> JsValue {
     set(&o, "subscriptions", subs);
     set(&o, "lastRttMs", m.last_rtt_ms().map_or(JsValue::NULL, JsValue::from_f64));
     set(&o, "memoryBytes", memory_bytes());
+    let lat = m.latency();
+    set(&o, "latency", summary_value(&lat.corrected.summary()));
+    set(&o, "latencyRaw", summary_value(&lat.raw.summary()));
+    let by_kind = Object::new();
+    for (kind, sum) in lat.by_kind() {
+        set(&by_kind, kind, summary_value(&sum));
+    }
+    set(&o, "latencyByKind", by_kind);
+    set(&o, "rtt", summary_value(&lat.rtt.summary()));
+    set(&o, "clockOffsetMs", lat.offset.offset().map_or(JsValue::NULL, JsValue::from_f64));
+    set(&o, "clockOffsetUncertaintyMs", lat.offset.uncertainty().map_or(JsValue::NULL, JsValue::from_f64));
+    let (health, quality) = m.health();
+    set(&o, "health", health.name());
+    set(&o, "connectionQuality", quality.name());
+    set(&o, "alertsRaised", m.alerts_raised() as f64);
     o.into()
 }
 

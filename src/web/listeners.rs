@@ -59,11 +59,14 @@ pub struct Listeners {
     pub error: ListenerList,
     pub event: ListenerList,
     pub gap: ListenerList,
+    pub degraded: ListenerList,
+    pub health: ListenerList,
+    pub metrics: ListenerList,
 }
 
 impl Listeners {
     pub fn clear(&self) {
-        for l in [&self.batch, &self.status, &self.error, &self.event, &self.gap] {
+        for l in [&self.batch, &self.status, &self.error, &self.event, &self.gap, &self.degraded, &self.health, &self.metrics] {
             l.clear();
         }
     }

@@ -6,7 +6,7 @@
 //! never while a JS callback runs. A callback may therefore call back into the manager
 //! (send, subscribe, close, even free) at any time.
 
-use super::convert::{batch_value, error_value, frame_value, set, stats_value};
+use super::convert::{alert_value, batch_value, error_value, frame_value, health_value, set, stats_value};
 use super::listeners::{call_all, Listeners};
 use super::live::{live_counts, Handle, LiveGuard};
 use super::now_ms;
@@ -158,9 +158,37 @@ impl SocketManager {
         self.state.borrow().listeners.gap.add(cb)
     }
 
-    /// A snapshot of the counters.
+    /// `onDegraded(cb)`: `cb({severity, latencyMs, kind})` when latency crosses
+    /// `latencyWarnMs` / `latencyCriticalMs`, and `severity: "recovered"` when it is back.
+    #[wasm_bindgen(js_name = onDegraded)]
+    pub fn on_degraded(&self, cb: Function) -> Function {
+        self.state.borrow().listeners.degraded.add(cb)
+    }
+
+    /// `onHealth(cb)`: `cb({health, connectionQuality})` when either changes.
+    #[wasm_bindgen(js_name = onHealth)]
+    pub fn on_health(&self, cb: Function) -> Function {
+        self.state.borrow().listeners.health.add(cb)
+    }
+
+    /// `onMetrics(cb)`: `cb(stats)` every `metricsIntervalMs` while connected.
+    #[wasm_bindgen(js_name = onMetrics)]
+    pub fn on_metrics(&self, cb: Function) -> Function {
+        self.state.borrow().listeners.metrics.add(cb)
+    }
+
+    /// A snapshot of the counters, latency, health and memory.
     pub fn stats(&self) -> JsValue {
-        stats_value(&self.state.borrow().machine)
+        stats_value(&mut self.state.borrow_mut().machine, now_ms())
+    }
+
+    /// Feeds `text` as if it had arrived on the socket (tests and benchmarks: the same
+    /// path as a real frame, without the network).
+    #[wasm_bindgen(js_name = injectFrame)]
+    pub fn inject_frame(&self, text: JsValue) {
+        if text.is_string() {
+            on_socket_event(&Rc::downgrade(&self.state), SocketEvent::Text(text));
+        }
     }
 
     /// Zeroes the counters.
@@ -338,6 +366,25 @@ fn run_actions(state: &Shared) {
                     }
                     Err(e) => state.borrow_mut().machine.report(now_ms(), e),
                 }
+            }
+            Action::Degraded(alert) => {
+                let snapshot = state.borrow().listeners.degraded.snapshot();
+                let (_, thrown) = call_all(&snapshot, &alert_value(&alert));
+                report_thrown(state, "onDegraded", thrown);
+            }
+            Action::Health(h, q) => {
+                let snapshot = state.borrow().listeners.health.snapshot();
+                let (_, thrown) = call_all(&snapshot, &health_value(h, q));
+                report_thrown(state, "onHealth", thrown);
+            }
+            Action::Metrics => {
+                let (snapshot, value) = {
+                    let mut s = state.borrow_mut();
+                    let snap = s.listeners.metrics.snapshot();
+                    (snap, stats_value(&mut s.machine, now_ms()))
+                };
+                let (_, thrown) = call_all(&snapshot, &value);
+                report_thrown(state, "onMetrics", thrown);
             }
             Action::Gap { scope, expected, received } => {
                 let snapshot = state.borrow().listeners.gap.snapshot();

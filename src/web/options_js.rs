@@ -37,6 +37,10 @@ pub const KNOWN: &[&str] = &[
     "queueOverflow",
     "maxMessageBytes",
     "timestampField",
+    "latencySampleSize",
+    "latencyWarnMs",
+    "latencyCriticalMs",
+    "metricsIntervalMs",
 ];
 
 /// The JS error for an invalid option.
@@ -201,6 +205,10 @@ pub fn read_options(value: &JsValue) -> Result<Options, OptionError> {
     if let Some(t) = r.string("timestampField")? {
         o.timestamp_field = t;
     }
+    r.number("latencySampleSize", &mut o.latency_sample_size)?;
+    r.number("latencyWarnMs", &mut o.latency_warn_ms)?;
+    r.number("latencyCriticalMs", &mut o.latency_critical_ms)?;
+    r.number("metricsIntervalMs", &mut o.metrics_interval_ms)?;
     o.validate()?;
     Ok(o)
 }

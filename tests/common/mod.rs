@@ -52,6 +52,8 @@ pub struct Harness {
     pub auto_settle: bool,
     /// How late each timer fires (browsers never fire one early, and seldom on time).
     pub timer_lateness_ms: f64,
+    /// `Health` and `Metrics` actions, kept apart from `out`.
+    pub health_notices: Vec<(f64, Action<String>)>,
 }
 
 impl Harness {
@@ -62,7 +64,7 @@ impl Harness {
     pub fn with_seed(opts: Options, seed: u64) -> Self {
         assert_eq!(opts.validate(), Ok(()), "test options must be valid");
         let m = Machine::new(opts, seed).expect("machine");
-        Harness { m, now: 0.0, out: Vec::new(), history: Vec::new(), auto_settle: false, timer_lateness_ms: 0.0 }
+        Harness { m, now: 0.0, out: Vec::new(), history: Vec::new(), auto_settle: false, timer_lateness_ms: 0.0, health_notices: Vec::new() }
     }
 
     /// A machine connected and open at t = 0, with the opening actions cleared.
@@ -79,6 +81,12 @@ impl Harness {
         loop {
             let mut delivered = false;
             while let Some(a) = self.m.poll_action() {
+                // Health and metrics notices have tests of their own (machine_health.rs);
+                // they would only be noise in the connection and batching scripts.
+                if matches!(a, Action::Health(..) | Action::Metrics) {
+                    self.health_notices.push((self.now, a));
+                    continue;
+                }
                 delivered |= matches!(a, Action::Batch(_));
                 self.history.push((self.now, a.clone()));
                 self.out.push(a);

@@ -132,7 +132,7 @@ pub fn decode<'a>(text: &'a str, ts_path: &[String]) -> Result<Inbound<'a>, Fram
         return Err(FrameError::UnknownShape("no type"));
     };
     match &*event_type {
-        "pong" => return Ok(Inbound::Pong(f.id)),
+        "pong" => return Ok(Inbound::Pong { id: f.id, timestamp: f.timestamp }),
         "subscribed" | "unsubscribed" => {
             return Ok(Inbound::Reply(ReplyInfo {
                 id: None,
@@ -223,7 +223,11 @@ mod tests {
     #[test]
     fn control_frames() {
         let p = path("_server_timestamp");
-        assert_eq!(decode(r#"{"type":"pong","id":3}"#, &p).unwrap(), Inbound::Pong(Some(3.0)));
+        assert_eq!(decode(r#"{"type":"pong","id":3}"#, &p).unwrap(), Inbound::Pong { id: Some(3.0), timestamp: None });
+        assert_eq!(
+            decode(r#"{"type":"pong","_server_timestamp":1700000000000}"#, &p).unwrap(),
+            Inbound::Pong { id: None, timestamp: Some(1.7e12) }
+        );
         assert!(matches!(decode(r#"{"type":"subscribed","contextIds":["a"]}"#, &p).unwrap(), Inbound::Reply(_)));
         assert!(matches!(decode(r#"{"type":"error","message":"no"}"#, &p).unwrap(), Inbound::Error(_)));
         assert!(matches!(decode(r#"{"data":1}"#, &p), Err(FrameError::UnknownShape(_))));

@@ -90,8 +90,9 @@ pub enum Inbound<'a> {
     Event(EventInfo<'a>),
     Reply(ReplyInfo<'a>),
     Error(ServerError),
-    /// An answer to a heartbeat ping (json protocol), with its id if echoed.
-    Pong(Option<f64>),
+    /// An answer to a heartbeat ping (json protocol), with its id if echoed and the
+    /// server's timestamp if stamped.
+    Pong { id: Option<f64>, timestamp: Option<f64> },
 }
 
 /// Why a frame could not be read.

@@ -1,0 +1,145 @@
+//! Browser tests of latency, round trips, alerts, health and metrics against the
+//! local server (stamped json frames, Calimero round trips).
+#![cfg(target_arch = "wasm32")]
+
+mod browser_support;
+
+use browser_support::*;
+use calimero_socket::SocketManager;
+use js_sys::{Array, Object};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn json_manager(s: &str, extra: &str) -> SocketManager {
+    let url = ws_url("json", s);
+    let sep = if extra.is_empty() { "" } else { "," };
+    SocketManager::new(options(&format!(r#"{{"url":"{url}","protocol":"json"{sep}{extra}}}"#))).unwrap()
+}
+
+fn stamped(n: usize, delay_ms: i64, unit: &str) -> String {
+    let kinds = ["MessageSent", "ChannelCreated", "DMCreated"];
+    let items: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"contextId":"room","kinds":["{}"],"delayMs":{delay_ms},"unit":"{unit}"}}"#, kinds[i % 3]))
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
+#[wasm_bindgen_test]
+async fn stamped_frames_are_measured_and_the_stamp_is_stripped() {
+    let s = session("stamped");
+    let m = json_manager(&s, "");
+    let batches = Recorder::new();
+    let _ = m.on_batch(batches.function());
+    m.connect();
+    assert!(wait_status(&m, "open", 5000.0).await);
+    burst(&s, "json", &stamped(12, 40, "ms")).await;
+    assert!(wait_until(3000.0, || batches.all().iter().map(|b| num(b, "size")).sum::<f64>() >= 12.0).await);
+    let st = m.stats();
+    let lat = get(&st, "latencyRaw");
+    assert_eq!(num(&lat, "count"), 12.0);
+    assert!(num(&lat, "p50") >= 40.0 && num(&lat, "p50") < 400.0, "{}", stringify(&lat));
+    assert!(num(&lat, "min") <= num(&lat, "p50") && num(&lat, "p50") <= num(&lat, "p95") && num(&lat, "p95") <= num(&lat, "max"));
+    let by_kind = get(&st, "latencyByKind");
+    assert_eq!(num(&get(&by_kind, "ChannelCreated"), "count"), 4.0, "per-kind windows");
+    let latest = get(&get(&batches.all()[0], "latest"), "room");
+    let keys: Vec<String> = Object::keys(&latest.clone().into()).iter().map(|k| k.as_string().unwrap()).collect();
+    assert!(!keys.contains(&"_server_timestamp".to_string()), "the stamp must be removed from app data: {keys:?}");
+    assert!(keys.contains(&"seq".to_string()) && keys.contains(&"data".to_string()));
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn timestamp_units_are_told_apart() {
+    let s = session("units");
+    let m = json_manager(&s, "");
+    m.connect();
+    assert!(wait_status(&m, "open", 5000.0).await);
+    for unit in ["s", "ms", "us"] {
+        burst(&s, "json", &stamped(3, 20, unit)).await;
+    }
+    assert!(wait_until(3000.0, || num(&get(&m.stats(), "latencyRaw"), "count") >= 9.0).await);
+    let lat = get(&m.stats(), "latencyRaw");
+    // Seconds carry 3 decimals: within a few ms of the truth in every unit.
+    assert!(num(&lat, "min") >= 15.0 && num(&lat, "max") < 500.0, "{}", stringify(&lat));
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn pongs_give_round_trips_and_a_clock_offset() {
+    let s = session("offset");
+    let m = json_manager(&s, r#""heartbeatIntervalMs":100"#);
+    m.connect();
+    assert!(wait_status(&m, "open", 5000.0).await);
+    assert!(wait_until(3000.0, || num(&get(&m.stats(), "rtt"), "count") >= 3.0).await, "no pong round trips");
+    let st = m.stats();
+    let offset = num(&st, "clockOffsetMs");
+    // Server and page share this machine's clock: the estimate must be near zero.
+    assert!(offset.abs() < 50.0, "offset {offset}");
+    assert!(num(&st, "clockOffsetUncertaintyMs") >= 0.0);
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_delayed_burst_raises_one_critical_alert_and_one_recovery() {
+    let s = session("alert");
+    let m = json_manager(&s, r#""latencyWarnMs":50,"latencyCriticalMs":100"#);
+    let alerts = Recorder::new();
+    let _ = m.on_degraded(alerts.function());
+    m.connect();
+    assert!(wait_status(&m, "open", 5000.0).await);
+    burst(&s, "json", &stamped(40, 300, "ms")).await;
+    assert!(wait_until(3000.0, || alerts.len() >= 1).await, "no alert for 300 ms latency");
+    sleep(1100).await; // an alert lasts at least a second
+    burst(&s, "json", &stamped(20, 0, "ms")).await;
+    assert!(wait_until(3000.0, || alerts.len() >= 2).await, "no recovery notice");
+    sleep(200).await;
+    let sev: Vec<String> = alerts.all().iter().map(|a| get(a, "severity").as_string().unwrap()).collect();
+    assert_eq!(sev, ["critical", "recovered"], "a bad burst is one alert and one recovery");
+    let first = &alerts.all()[0];
+    assert!(num(first, "latencyMs") >= 300.0);
+    assert_eq!(get(first, "kind").as_string().unwrap(), "MessageSent");
+    assert_eq!(num(&m.stats(), "alertsRaised"), 1.0);
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn calimero_round_trips_health_and_quality() {
+    let s = session("rtt");
+    let c = ctx(41);
+    let m = manager(&s, &format!(r#""contextIds":["{c}"],"heartbeatIntervalMs":100"#));
+    let health = Recorder::new();
+    let _ = m.on_health(health.function());
+    m.connect();
+    assert!(wait_status(&m, "open", 5000.0).await);
+    assert!(wait_until(3000.0, || num(&get(&m.stats(), "rtt"), "count") >= 4.0).await, "no round-trip samples");
+    let st = m.stats();
+    assert!(num(&get(&st, "rtt"), "p50") < 100.0);
+    assert!(get(&st, "lastRttMs").as_f64().is_some());
+    assert!(get(&st, "clockOffsetMs").is_null(), "Calimero replies carry no server time");
+    assert!(wait_until(3000.0, || get(&m.stats(), "health").as_string().as_deref() == Some("healthy")).await);
+    assert_eq!(get(&m.stats(), "connectionQuality").as_string().unwrap(), "excellent");
+    assert!(health.all().iter().any(|h| get(h, "health").as_string().as_deref() == Some("healthy")), "onHealth never said healthy");
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn metrics_snapshots_every_interval_and_stop_on_close() {
+    let s = session("metrics");
+    let m = manager(&s, r#""metricsIntervalMs":100"#);
+    let snaps = Recorder::new();
+    let _ = m.on_metrics(snaps.function());
+    m.connect();
+    assert!(wait_status(&m, "open", 5000.0).await);
+    assert!(wait_until(3000.0, || snaps.len() >= 4).await, "metrics not delivered");
+    assert_eq!(get(&snaps.all()[0], "status").as_string().unwrap(), "open");
+    m.close();
+    let n = snaps.len();
+    sleep(400).await;
+    assert_eq!(snaps.len(), n, "metrics kept coming after close()");
+    m.reset_stats();
+    assert_eq!(num(&m.stats(), "framesReceived"), 0.0);
+    let _ = Array::new();
+    let _ = JsValue::NULL;
+}
