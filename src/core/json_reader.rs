@@ -234,11 +234,11 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads a number as `f64`.
+    /// Reads a number as `f64` (exact for integers up to 2^53; within an ulp or two
+    /// otherwise, which is all ids, sequence numbers and timestamps need).
     pub fn number(&mut self) -> JsonResult<f64> {
-        let at = self.pos;
         let t = self.number_text()?;
-        t.parse::<f64>().map_err(|_| JsonError::Unexpected(at))
+        Ok(parse_number(t))
     }
 
     fn literal(&mut self, word: &[u8]) -> JsonResult<()> {
@@ -285,6 +285,12 @@ impl<'a> Reader<'a> {
     /// Walks an object, calling `f(reader, key)` for each member; `f` must consume the
     /// member's value (read it, or call [`Reader::skip`]).
     pub fn object(&mut self, mut f: impl FnMut(&mut Self, RawStr<'a>) -> JsonResult<()>) -> JsonResult<()> {
+        self.object_dyn(&mut f)
+    }
+
+    /// The one (non-generic) body of [`Reader::object`], so each caller's closure does
+    /// not get a copy of it.
+    fn object_dyn(&mut self, f: &mut dyn FnMut(&mut Self, RawStr<'a>) -> JsonResult<()>) -> JsonResult<()> {
         self.expect(b'{')?;
         self.enter()?;
         self.skip_ws();
@@ -314,6 +320,10 @@ impl<'a> Reader<'a> {
 
     /// Walks an array, calling `f(reader)` for each element; `f` must consume it.
     pub fn array(&mut self, mut f: impl FnMut(&mut Self) -> JsonResult<()>) -> JsonResult<()> {
+        self.array_dyn(&mut f)
+    }
+
+    fn array_dyn(&mut self, f: &mut dyn FnMut(&mut Self) -> JsonResult<()>) -> JsonResult<()> {
         self.expect(b'[')?;
         self.enter()?;
         self.skip_ws();
@@ -376,6 +386,66 @@ impl<'a> Reader<'a> {
         } else {
             self.skip().map(|_| None)
         }
+    }
+}
+
+/// The value of validated JSON number text, without the standard library's float
+/// parser (which is large in wasm).
+fn parse_number(t: &str) -> f64 {
+    let b = t.as_bytes();
+    let mut i = 0;
+    let neg = b.first() == Some(&b'-');
+    if neg {
+        i += 1;
+    }
+    let mut mant: u64 = 0;
+    let mut exp10: i32 = 0;
+    let mut digit = |d: u8, frac: bool, mant: &mut u64, exp10: &mut i32| {
+        if *mant < 100_000_000_000_000_000 {
+            *mant = *mant * 10 + (d - b'0') as u64;
+            if frac {
+                *exp10 -= 1;
+            }
+        } else if !frac {
+            *exp10 += 1;
+        }
+    };
+    while i < b.len() && b[i].is_ascii_digit() {
+        digit(b[i], false, &mut mant, &mut exp10);
+        i += 1;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            digit(b[i], true, &mut mant, &mut exp10);
+            i += 1;
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        let eneg = b.get(i) == Some(&b'-');
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let mut e: i32 = 0;
+        while i < b.len() && b[i].is_ascii_digit() {
+            e = (e * 10 + (b[i] - b'0') as i32).min(10_000);
+            i += 1;
+        }
+        exp10 += if eneg { -e } else { e };
+    }
+    let mut v = mant as f64;
+    if exp10 > 0 {
+        v *= 10f64.powi(exp10.min(400));
+    } else if exp10 < 0 {
+        // Dividing by an exact power of ten is more precise than multiplying by 1e-k.
+        let k = (-exp10).min(400);
+        v = if k <= 22 { v / 10f64.powi(k) } else { v / 1e22 / 10f64.powi(k - 22) };
+    }
+    if neg {
+        -v
+    } else {
+        v
     }
 }
 
@@ -471,6 +541,19 @@ mod tests {
         for bad in ["", "{", "{\"a\"}", "[1,]", "01", "1.", "tru", "\"a", "{\"a\":1}x", "{'a':1}", "\"\\x\"", "[1 2]"] {
             assert!(validate(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn numbers_parse_without_the_float_parser() {
+        for (t, v) in [("0", 0.0), ("-12", -12.0), ("1.5", 1.5), ("1763900000123", 1763900000123.0), ("1e3", 1000.0),
+            ("2.5E-2", 0.025), ("9007199254740991", 9007199254740991.0), ("1763900000.123", 1763900000.123), ("-0.5", -0.5)]
+        {
+            let mut r = Reader::new(t);
+            let got = r.number().unwrap();
+            assert!((got - v).abs() <= v.abs() * 1e-15, "{t}: {got} != {v}");
+        }
+        let mut r = Reader::new("1763900000123456789");
+        assert!((r.number().unwrap() - 1.763900000123456789e18).abs() < 1e4);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use super::refresh::{KindId, RefreshRules, RESYNC_BIT};
 use super::send_queue::{DropCause, SendQueue};
 use super::sequence::{SeqCheck, SequenceTracker};
 use super::stats::Stats;
+use super::text::{num, quoted};
 use std::collections::VecDeque;
 
 /// Requests awaiting a reply, at the most; older ones are forgotten.
@@ -533,7 +534,7 @@ impl<P: Clone> Machine<P> {
         self.stats.frames_received += 1;
         self.stats.bytes_received += bytes as u64;
         self.stats.frames_dropped += 1;
-        let msg = format!("frame of {bytes} bytes is over maxMessageBytes ({})", self.opts.max_message_bytes);
+        let msg = format!("frame of {bytes} bytes is over maxMessageBytes ({})", num(self.opts.max_message_bytes));
         self.error(SdkError::new(ErrorCode::OversizedFrame, msg));
         self.advance(now);
     }
@@ -562,7 +563,7 @@ impl<P: Clone> Machine<P> {
                         SeqCheck::Duplicate { last } => {
                             self.stats.duplicates += 1;
                             self.stats.frames_dropped += 1;
-                            let msg = format!("duplicate frame dropped: seq {seq} of {:?} is not after {last}", ev.scope);
+                            let msg = format!("duplicate frame dropped: seq {} of {} is not after {}", num(seq), quoted(&ev.scope), num(last));
                             self.error(SdkError::new(ErrorCode::DuplicateFrame, msg));
                             self.advance(now);
                             return;
@@ -730,7 +731,7 @@ impl<P: Clone> Machine<P> {
         match self.conn {
             Conn::Connecting { started, .. } if now >= started + self.opts.connect_timeout_ms => {
                 self.actions.push_back(Action::CloseSocket(4002, "connect timeout"));
-                let msg = format!("connect attempt timed out after {} ms", self.opts.connect_timeout_ms);
+                let msg = format!("connect attempt timed out after {} ms", num(self.opts.connect_timeout_ms));
                 self.lost(now, SdkError::new(ErrorCode::ConnectFailed, msg));
             }
             Conn::Waiting { until } if now >= until && !self.hidden => self.start_attempt(now, true),
@@ -742,7 +743,7 @@ impl<P: Clone> Machine<P> {
                             self.send_probe(now, true);
                         } else {
                             self.actions.push_back(Action::CloseSocket(4000, "heartbeat timeout"));
-                            let msg = format!("no heartbeat reply within {} ms", self.opts.heartbeat_timeout_ms);
+                            let msg = format!("no heartbeat reply within {} ms", num(self.opts.heartbeat_timeout_ms));
                             self.lost(now, SdkError::new(ErrorCode::HeartbeatTimeout, msg));
                         }
                     }
@@ -880,7 +881,7 @@ fn reason_suffix(reason: &str) -> String {
     if reason.is_empty() {
         String::new()
     } else {
-        format!(", reason {reason:?}")
+        format!(", reason {}", quoted(reason))
     }
 }
 

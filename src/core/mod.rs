@@ -26,3 +26,4 @@ pub mod refresh;
 pub mod send_queue;
 pub mod sequence;
 pub mod stats;
+pub mod text;

@@ -5,6 +5,7 @@
 //! URL, so every rule about option values is testable natively.
 
 use super::protocol::ProtocolKind;
+use super::text::{num, quoted};
 
 /// What is wrong with an option: its type (a JS `TypeError`) or its range (`RangeError`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,13 +163,13 @@ impl Options {
         check_url(&self.url)?;
         let whole = |name: &'static str, v: f64, min: f64, max: f64| -> Result<(), OptionError> {
             if !v.is_finite() || v.fract() != 0.0 || v < min || v > max {
-                return Err(OptionError::range_error(name, format!("must be a whole number from {min} to {max}, got {v}")));
+                return Err(OptionError::range_error(name, format!("must be a whole number from {} to {}, got {}", num(min), num(max), num(v))));
             }
             Ok(())
         };
         let ms = |name: &'static str, v: f64, min: f64| -> Result<(), OptionError> {
             if !v.is_finite() || v < min || v > 86_400_000.0 {
-                return Err(OptionError::range_error(name, format!("must be from {min} to 86400000 ms, got {v}")));
+                return Err(OptionError::range_error(name, format!("must be from {} to 86400000 ms, got {}", num(min), num(v))));
             }
             Ok(())
         };
@@ -178,7 +179,7 @@ impl Options {
         if self.max_batch_wait_ms < self.batch_window_ms {
             return Err(OptionError::range_error(
                 "maxBatchWaitMs",
-                format!("must be at least batchWindowMs ({}), got {}", self.batch_window_ms, self.max_batch_wait_ms),
+                format!("must be at least batchWindowMs ({}), got {}", num(self.batch_window_ms), num(self.max_batch_wait_ms)),
             ));
         }
         ms("reconnectInitialDelayMs", self.reconnect_initial_delay_ms, 0.0)?;
@@ -186,11 +187,11 @@ impl Options {
         if self.reconnect_max_delay_ms < self.reconnect_initial_delay_ms {
             return Err(OptionError::range_error(
                 "reconnectMaxDelayMs",
-                format!("must be at least reconnectInitialDelayMs ({})", self.reconnect_initial_delay_ms),
+                format!("must be at least reconnectInitialDelayMs ({})", num(self.reconnect_initial_delay_ms)),
             ));
         }
         if !(self.reconnect_multiplier.is_finite() && (1.0..=100.0).contains(&self.reconnect_multiplier)) {
-            return Err(OptionError::range_error("reconnectMultiplier", format!("must be from 1 to 100, got {}", self.reconnect_multiplier)));
+            return Err(OptionError::range_error("reconnectMultiplier", format!("must be from 1 to 100, got {}", num(self.reconnect_multiplier))));
         }
         ms("reconnectMinUptimeMs", self.reconnect_min_uptime_ms, 0.0)?;
         if self.reconnect_max_attempts != f64::INFINITY {
@@ -208,7 +209,7 @@ impl Options {
         if self.latency_critical_ms < self.latency_warn_ms {
             return Err(OptionError::range_error(
                 "latencyCriticalMs",
-                format!("must be at least latencyWarnMs ({}), got {}", self.latency_warn_ms, self.latency_critical_ms),
+                format!("must be at least latencyWarnMs ({}), got {}", num(self.latency_warn_ms), num(self.latency_critical_ms)),
             ));
         }
         if self.metrics_interval_ms != 0.0 {
@@ -227,7 +228,7 @@ pub fn check_url(url: &str) -> Result<(), OptionError> {
     let rest = lower.strip_prefix("ws://").or_else(|| lower.strip_prefix("wss://"));
     match rest {
         Some(r) if !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace) => Ok(()),
-        _ => Err(OptionError::type_error("url", format!("must be a ws:// or wss:// URL with a host, got {url:?}"))),
+        _ => Err(OptionError::type_error("url", format!("must be a ws:// or wss:// URL with a host, got {}", quoted(url)))),
     }
 }
 

@@ -5,8 +5,6 @@
 //! [`MAX_KINDS`] distinct names, further unknown kinds count under [`OTHER_KIND`], so a
 //! server that sends endless new kind names cannot grow memory.
 
-use std::collections::HashMap;
-
 /// An interned event kind.
 pub type KindId = u16;
 
@@ -52,7 +50,8 @@ struct Kind {
 pub struct RefreshRules {
     flags: Vec<Box<str>>,
     kinds: Vec<Kind>,
-    index: HashMap<Box<str>, KindId>,
+    /// `(name, id)` sorted by name, for binary search.
+    index: Vec<(Box<str>, KindId)>,
     other: KindId,
 }
 
@@ -60,7 +59,7 @@ impl RefreshRules {
     /// Builds the table from `(kind, flags)` rules and the critical kinds.
     /// Errors name what is wrong (too many flags, an empty name).
     pub fn new<K: AsRef<str>, F: AsRef<str>>(rules: &[(K, Vec<F>)], critical: &[K]) -> Result<Self, String> {
-        let mut t = RefreshRules { flags: Vec::new(), kinds: Vec::new(), index: HashMap::new(), other: 0 };
+        let mut t = RefreshRules { flags: Vec::new(), kinds: Vec::new(), index: Vec::new(), other: 0 };
         t.other = t.insert(OTHER_KIND);
         for (kind, flags) in rules {
             let kind = kind.as_ref();
@@ -107,13 +106,14 @@ impl RefreshRules {
     fn insert(&mut self, name: &str) -> KindId {
         let id = self.kinds.len() as KindId;
         self.kinds.push(Kind { name: name.into(), mask: 0, critical: false });
-        self.index.insert(name.into(), id);
+        let at = self.index.binary_search_by(|(k, _)| (**k).cmp(name)).unwrap_or_else(|i| i);
+        self.index.insert(at, (name.into(), id));
         id
     }
 
     /// The id of `kind`, adding it while the table has room.
     pub fn intern(&mut self, kind: &str) -> KindId {
-        if let Some(&id) = self.index.get(kind) {
+        if let Some(id) = self.lookup(kind) {
             return id;
         }
         if self.kinds.len() >= MAX_KINDS || kind.len() > MAX_KIND_LEN {
@@ -124,7 +124,7 @@ impl RefreshRules {
 
     /// The id of `kind` if it is known.
     pub fn lookup(&self, kind: &str) -> Option<KindId> {
-        self.index.get(kind).copied()
+        self.index.binary_search_by(|(k, _)| (**k).cmp(kind)).ok().map(|i| self.index[i].1)
     }
 
     pub fn mask(&self, id: KindId) -> u64 {

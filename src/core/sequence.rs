@@ -5,7 +5,7 @@
 //! duplicate (dropped). The table is bounded: past [`MAX_SCOPES`] the least recently
 //! inserted scope is forgotten, and its next frame simply sets a new baseline.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Scopes tracked at the most.
 pub const MAX_SCOPES: usize = 4096;
@@ -23,14 +23,17 @@ pub enum SeqCheck {
 
 #[derive(Debug, Default)]
 pub struct SequenceTracker {
-    last: HashMap<Box<str>, f64>,
+    /// `(scope, last seq)` sorted by scope, for binary search.
+    last: Vec<(Box<str>, f64)>,
+    /// Scopes in insertion order, for eviction.
     order: VecDeque<Box<str>>,
 }
 
 impl SequenceTracker {
     pub fn check(&mut self, scope: &str, seq: f64) -> SeqCheck {
-        match self.last.get_mut(scope) {
-            Some(last) => {
+        match self.last.binary_search_by(|(k, _)| (**k).cmp(scope)) {
+            Ok(i) => {
+                let last = &mut self.last[i].1;
                 let expected = *last + 1.0;
                 if seq <= *last {
                     SeqCheck::Duplicate { last: *last }
@@ -43,13 +46,18 @@ impl SequenceTracker {
                     }
                 }
             }
-            None => {
+            Err(mut at) => {
                 if self.last.len() >= MAX_SCOPES {
                     if let Some(old) = self.order.pop_front() {
-                        self.last.remove(&old);
+                        if let Ok(j) = self.last.binary_search_by(|(k, _)| k.cmp(&old)) {
+                            self.last.remove(j);
+                            if j < at {
+                                at -= 1;
+                            }
+                        }
                     }
                 }
-                self.last.insert(scope.into(), seq);
+                self.last.insert(at, (scope.into(), seq));
                 self.order.push_back(scope.into());
                 SeqCheck::InOrder
             }

@@ -4,6 +4,7 @@
 
 use crate::core::options::{OptionError, Options, Profile, QueueOverflow};
 use crate::core::protocol::ProtocolKind;
+use crate::core::text::quoted;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -132,7 +133,7 @@ pub fn read_options(value: &JsValue) -> Result<Options, OptionError> {
             return Err(OptionError {
                 kind: crate::core::options::OptionErrorKind::Type,
                 option: "options",
-                message: format!("unknown option {key:?}"),
+                message: format!("unknown option {}", quoted(&key)),
             });
         }
     }
@@ -141,13 +142,13 @@ pub fn read_options(value: &JsValue) -> Result<Options, OptionError> {
     let profile = match r.string("profile")? {
         None => Profile::Default,
         Some(p) => Profile::parse(&p).ok_or_else(|| {
-            OptionError::range_error("profile", format!("must be \"development\", \"production\" or \"highThroughput\", got {p:?}"))
+            OptionError::range_error("profile", format!("must be \"development\", \"production\" or \"highThroughput\", got {}", quoted(&p)))
         })?,
     };
     let mut o = Options::defaults(&url, profile);
     if let Some(p) = r.string("protocol")? {
         o.protocol = ProtocolKind::parse(&p)
-            .ok_or_else(|| OptionError::range_error("protocol", format!("must be \"calimero\" or \"json\", got {p:?}")))?;
+            .ok_or_else(|| OptionError::range_error("protocol", format!("must be \"calimero\" or \"json\", got {}", quoted(&p))))?;
     }
     o.token = r.string("token")?;
     if let Some(ids) = r.strings("contextIds")? {
@@ -198,7 +199,7 @@ pub fn read_options(value: &JsValue) -> Result<Options, OptionError> {
         o.queue_overflow = match q.as_str() {
             "dropOldest" => QueueOverflow::DropOldest,
             "rejectNew" => QueueOverflow::RejectNew,
-            _ => return Err(OptionError::range_error("queueOverflow", format!("must be \"dropOldest\" or \"rejectNew\", got {q:?}"))),
+            _ => return Err(OptionError::range_error("queueOverflow", format!("must be \"dropOldest\" or \"rejectNew\", got {}", quoted(&q)))),
         };
     }
     r.number("maxMessageBytes", &mut o.max_message_bytes)?;

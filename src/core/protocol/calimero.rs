@@ -7,6 +7,7 @@
 
 use super::{apply_edits, EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError};
 use crate::core::json_reader::{validate, write_string, JsonResult, RawStr, Reader, ValueKind};
+use crate::core::text::quoted;
 use std::borrow::Cow;
 
 /// What the top-level `id` held.
@@ -270,7 +271,7 @@ pub fn check_context_id(id: &str) -> Result<(), String> {
     let mut bytes: Vec<u8> = Vec::with_capacity(33);
     for (i, c) in id.bytes().enumerate() {
         let Some(digit) = BASE58.iter().position(|&b| b == c) else {
-            return Err(format!("context id {id:?} contains invalid character {:?} at byte {i}", c as char));
+            return Err(format!("context id {} contains invalid character '{}' at byte {i}", quoted(id), c as char));
         };
         let mut carry = digit as u32;
         for b in bytes.iter_mut() {
@@ -283,13 +284,13 @@ pub fn check_context_id(id: &str) -> Result<(), String> {
             carry >>= 8;
         }
         if bytes.len() > 32 {
-            return Err(format!("context id {id:?} is longer than 32 bytes"));
+            return Err(format!("context id {} is longer than 32 bytes", quoted(id)));
         }
     }
     let zeros = id.bytes().take_while(|&b| b == b'1').count();
     let len = zeros + bytes.len();
     if len != 32 {
-        return Err(format!("context id {id:?} is {len} bytes, not 32"));
+        return Err(format!("context id {} is {len} bytes, not 32", quoted(id)));
     }
     Ok(())
 }
