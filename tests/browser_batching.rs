@@ -329,3 +329,33 @@ async fn sync_status_frames_do_not_wake_the_batch_callback() {
     assert_eq!(get(&events.all()[0], "type").as_string().unwrap(), "SyncStatus");
     m.close();
 }
+
+#[wasm_bindgen_test]
+async fn pre_read_and_fully_read_frames_fold_alike() {
+    // The node's own key order goes through the JS pre-reader; any other order, more
+    // than four events, or an escaped name goes through the Rust reader. Both count.
+    let s = session("paths");
+    let c = ctx(17);
+    let (m, batches) = open_with_batches(&s, &[&c], "").await;
+    let reordered = format!(
+        r#"{{\"result\":{{\"type\":\"StateMutation\",\"contextId\":\"{c}\",\"data\":{{\"events\":[{{\"kind\":\"ChannelCreated\",\"data\":[]}}]}}}},\"id\":null}}"#
+    );
+    let five = r#"{"contextId":"CTX","kinds":["MessageSent","MessageSent","MessageSent","MessageSent","DMCreated"]}"#.replace("CTX", &c);
+    let escaped = format!(
+        r#"{{\"id\":null,\"result\":{{\"contextId\":\"{c}\",\"type\":\"StateMutation\",\"data\":{{\"events\":[{{\"kind\":\"Chat\\u004aoined\",\"data\":[]}}]}}}}}}"#
+    );
+    let spec = format!(
+        r#"[{{"contextId":"{c}","kinds":["MessageSent"]}},{{"contextId":"{c}","raw":"{reordered}"}},{five},{{"contextId":"{c}","raw":"{escaped}"}}]"#
+    );
+    burst(&s, "ws", &spec).await;
+    assert!(wait_until(3000.0, || batches.len() >= 1).await);
+    let b = &batches.all()[0];
+    assert_eq!(num(b, "size"), 4.0, "{}", stringify(b));
+    let k = get(b, "kinds");
+    assert_eq!(num(&k, "MessageSent"), 5.0);
+    assert_eq!(num(&k, "ChannelCreated"), 1.0);
+    assert_eq!(num(&k, "DMCreated"), 1.0);
+    assert_eq!(num(&k, "ChatJoined"), 1.0, "an escaped kind name is unescaped: {}", stringify(&k));
+    assert!(flag(b, "channels") && flag(b, "dms") && flag(b, "members") && flag(b, "messages"));
+    m.close();
+}

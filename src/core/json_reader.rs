@@ -400,7 +400,7 @@ fn parse_number(t: &str) -> f64 {
     }
     let mut mant: u64 = 0;
     let mut exp10: i32 = 0;
-    let mut digit = |d: u8, frac: bool, mant: &mut u64, exp10: &mut i32| {
+    let digit = |d: u8, frac: bool, mant: &mut u64, exp10: &mut i32| {
         if *mant < 100_000_000_000_000_000 {
             *mant = *mant * 10 + (d - b'0') as u64;
             if frac {

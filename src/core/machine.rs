@@ -539,17 +539,38 @@ impl<P: Clone> Machine<P> {
         self.advance(now);
     }
 
+    /// The core's id for an event kind name (for frames pre-read elsewhere).
+    pub fn intern_kind(&mut self, name: &str) -> KindId {
+        self.rules.intern(name)
+    }
+
+    /// A state frame already read by the web layer's pre-reader (a Calimero
+    /// `StateMutation` of `scope` with these kinds, `len` bytes): the same rules as
+    /// [`Machine::on_frame`], without reading the text again.
+    pub fn on_scanned_frame(&mut self, now: f64, scope: &str, kinds: &[KindId], len: usize, payload: P) {
+        if len as f64 > self.opts.max_message_bytes {
+            return self.on_oversized(now, len);
+        }
+        self.frame_arrived(now, len);
+        self.fold_ids(now, scope, kinds, payload);
+        self.advance(now);
+    }
+
+    fn frame_arrived(&mut self, now: f64, len: usize) {
+        self.stats.frames_received += 1;
+        self.stats.bytes_received += len as u64;
+        // Anything that arrives proves the connection alive.
+        if self.probe.take().is_some() {
+            self.schedule_probe(now);
+        }
+    }
+
     /// A text frame. `payload` is how the frame is kept for delivery.
     pub fn on_frame(&mut self, now: f64, text: &str, payload: P) {
         if text.len() as f64 > self.opts.max_message_bytes {
             return self.on_oversized(now, text.len());
         }
-        self.stats.frames_received += 1;
-        self.stats.bytes_received += text.len() as u64;
-        // Anything that arrives proves the connection alive.
-        if self.probe.take().is_some() {
-            self.schedule_probe(now);
-        }
+        self.frame_arrived(now, text.len());
         match self.protocol.decode(text) {
             Err(e) => {
                 self.stats.frames_dropped += 1;
@@ -628,18 +649,24 @@ impl<P: Clone> Machine<P> {
     fn fold(&mut self, now: f64, scope: &str, kinds: &[super::json_reader::RawStr<'_>], payload: P) {
         let mut buf = std::mem::take(&mut self.kind_buf);
         buf.clear();
+        for k in kinds {
+            buf.push(if k.escaped { self.rules.intern(&k.value()) } else { self.rules.intern(k.raw) });
+        }
+        self.fold_ids(now, scope, &buf, payload);
+        self.kind_buf = buf;
+    }
+
+    /// Folds a state frame with interned kinds into the pending batch.
+    fn fold_ids(&mut self, now: f64, scope: &str, kinds: &[KindId], payload: P) {
         let mut mask = 0;
         let mut critical = false;
-        for k in kinds {
-            let id = if k.escaped { self.rules.intern(&k.value()) } else { self.rules.intern(k.raw) };
+        for &id in kinds {
             mask |= self.rules.mask(id);
             critical |= self.rules.is_critical(id);
             self.stats.count_kind(id);
-            buf.push(id);
         }
         self.stats.frames_batched += 1;
-        self.batcher.push(now, FrameFold { scope, kinds: &buf, mask, critical }, payload);
-        self.kind_buf = buf;
+        self.batcher.push(now, FrameFold { scope, kinds, mask, critical }, payload);
     }
 
     fn on_reply(&mut self, now: f64, reply: ReplyInfo<'_>) {

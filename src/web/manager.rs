@@ -12,7 +12,7 @@ use super::live::{live_counts, Handle, LiveGuard};
 use super::now_ms;
 use super::options_js::{read_options, strings_of, to_js_error};
 use super::page_events::{PageEvent, PageEvents};
-use super::socket::{Socket, SocketEvent};
+use super::socket::{FrameScanner, ScanHandlers, Socket, SocketEvent};
 use crate::core::errors::{ErrorCode, SdkError};
 use crate::core::machine::{Action, Machine};
 use crate::core::options::OptionError;
@@ -31,6 +31,14 @@ struct State {
     page: Option<PageEvents>,
     listeners: Listeners,
     debug: bool,
+    /// Pre-reads frames in JS; its interned ids outlive each socket.
+    scanner: FrameScanner,
+    /// Where the scanner sends frames (set right after construction).
+    scan_handlers: Option<ScanHandlers>,
+    /// The scanner's names, fetched once per new id.
+    names: Vec<Box<str>>,
+    /// The core's kind id for each scanner id that was seen as a kind.
+    kind_ids: Vec<Option<crate::core::refresh::KindId>>,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -67,7 +75,22 @@ impl SocketManager {
             page: None,
             listeners: Listeners::default(),
             debug,
+            scanner: FrameScanner::new(),
+            scan_handlers: None,
+            names: Vec::new(),
+            kind_ids: Vec::new(),
         }));
+        {
+            let mut s = state.borrow_mut();
+            // The pre-reader knows the Calimero shape only.
+            let units = if s.machine.protocol().kind == crate::core::protocol::ProtocolKind::Calimero {
+                s.machine.options().max_message_bytes
+            } else {
+                -1.0
+            };
+            let weak = Rc::downgrade(&state);
+            s.scan_handlers = Some(ScanHandlers::bind(&s.scanner, units, move |ev| on_socket_event(&weak, ev)));
+        }
         Ok(SocketManager { state })
     }
 
@@ -186,9 +209,8 @@ impl SocketManager {
     /// path as a real frame, without the network).
     #[wasm_bindgen(js_name = injectFrame)]
     pub fn inject_frame(&self, text: JsValue) {
-        if text.is_string() {
-            on_socket_event(&Rc::downgrade(&self.state), SocketEvent::Text(text));
-        }
+        let scanner = self.state.borrow().scanner.clone();
+        scanner.scan(&text);
     }
 
     /// Zeroes the counters.
@@ -234,6 +256,7 @@ impl Drop for SocketManager {
         }
         s.timer = None;
         s.page = None;
+        s.scan_handlers = None;
         s.listeners.clear();
     }
 }
@@ -256,28 +279,74 @@ fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
             drive(&state, |m, now| m.on_close(now, code, &reason));
         }
         SocketEvent::Binary => drive(&state, |m, now| m.report(now, SdkError::new(ErrorCode::BinaryFrame, "binary frame skipped: this protocol is text only"))),
-        SocketEvent::Text(data) => {
+        SocketEvent::Scanned { now, ctx, kinds, n, text } => {
+            {
+                let mut guard = state.borrow_mut();
+                let s = &mut *guard;
+                let units = text.unchecked_ref::<js_sys::JsString>().length() as usize;
+                let mut ids = [0u16; 4];
+                for (i, &k) in kinds.iter().take(n as usize).enumerate() {
+                    ids[i] = s.kind_id(k);
+                }
+                let ctx = ctx as usize;
+                s.learn_names(ctx);
+                let scope: &str = &s.names[ctx];
+                s.machine.on_scanned_frame(now, scope, &ids[..n as usize], units, text);
+            }
+            run_actions(&state);
+        }
+        SocketEvent::Text(now, data) => {
             let max = state.borrow().machine.options().max_message_bytes;
             let js: &js_sys::JsString = data.unchecked_ref();
             let units = js.length() as f64;
             // UTF-8 takes at least one byte per UTF-16 unit: too long here is too long.
             if units > max {
-                drive(&state, |m, now| m.on_oversized(now, units as usize));
+                drive_at(&state, now, |m, now| m.on_oversized(now, units as usize));
                 return;
             }
             let text = data.as_string().unwrap_or_default();
-            drive(&state, |m, now| m.on_frame(now, &text, data));
+            drive_at(&state, now, |m, now| m.on_frame(now, &text, data));
         }
     }
 }
 
 /// Hands one input to the machine, then carries out what it asks.
 fn drive(state: &Shared, input: impl FnOnce(&mut Machine<JsValue>, f64)) {
+    drive_at(state, now_ms(), input)
+}
+
+/// [`drive`] with the time the input happened.
+fn drive_at(state: &Shared, now: f64, input: impl FnOnce(&mut Machine<JsValue>, f64)) {
     {
         let mut s = state.borrow_mut();
-        input(&mut s.machine, now_ms());
+        input(&mut s.machine, now);
     }
     run_actions(state);
+}
+
+impl State {
+    /// Fetches the scanner's names up to `id` (once per id).
+    fn learn_names(&mut self, id: usize) {
+        while self.names.len() <= id {
+            let name = self.scanner.name(self.names.len() as u32);
+            self.names.push(name.into_boxed_str());
+        }
+    }
+
+    /// The core's kind id for the scanner's id `k`.
+    fn kind_id(&mut self, k: u32) -> crate::core::refresh::KindId {
+        let k = k as usize;
+        if let Some(Some(id)) = self.kind_ids.get(k) {
+            return *id;
+        }
+        self.learn_names(k);
+        let id = self.machine.intern_kind(&self.names[k]);
+        if self.kind_ids.len() <= k {
+            self.kind_ids.resize(k + 1, None);
+        }
+        self.kind_ids[k] = Some(id);
+        id
+    }
 }
 
 fn run_actions(state: &Shared) {
@@ -292,7 +361,11 @@ fn run_actions(state: &Shared) {
                 let old = state.borrow_mut().socket.take();
                 drop(old);
                 let weak = Rc::downgrade(state);
-                match Socket::open(&url, move |ev| on_socket_event(&weak, ev)) {
+                let opened = {
+                    let s = state.borrow();
+                    Socket::open(&url, &s.scanner, move |ev| on_socket_event(&weak, ev))
+                };
+                match opened {
                     Ok(sock) => state.borrow_mut().socket = Some(sock),
                     Err(e) => {
                         let why = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();

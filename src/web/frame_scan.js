@@ -1,0 +1,97 @@
+// The socket's message handler, in JS so that the common frame costs one call into
+// wasm and no copy of its text.
+//
+// A Calimero StateMutation frame as the node writes it starts with
+//   {"id":null,"result":{"contextId":"<id>","type":"StateMutation","data":{
+// and names its event kinds as "kind":"<Kind>". Inside a JSON string every quote is
+// escaped, so the text `"kind":"` can only be a real key; the kinds' data are byte
+// arrays, so no app text can contain it either. For such a frame this handler finds
+// the context id and up to four kinds with indexOf, turns each name into a small
+// integer (interned here, bounded), and calls `fast(now, ctx, n, k0, k1, k2, k3, text)`.
+// Every other frame (replies, errors, side events, other key orders, escapes, more
+// kinds, anything odd) goes to `slow(now, data)`, where the Rust reader validates it.
+// The rules stay in Rust: this only reads.
+
+const HEAD = '{"id":null,"result":{"contextId":"';
+const TYPE = '","type":"';
+const STATE = 'StateMutation","data":{';
+const KIND = '"kind":"';
+const MAX_NAMES = 4096;
+
+export class FrameScanner {
+  constructor() {
+    this.ids = new Map();
+    this.names = [];
+  }
+
+  /// The interned id of `name`, or -1 when the table is full.
+  intern(name) {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      if (this.names.length >= MAX_NAMES) return -1;
+      id = this.names.length;
+      this.ids.set(name, id);
+      this.names.push(name);
+    }
+    return id;
+  }
+
+  /// The name behind an id (Rust asks once per new id).
+  name(id) {
+    return this.names[id];
+  }
+
+  /// Sets where frames go: `fast(now, ctx, n, k0, k1, k2, k3, text)` for pre-read
+  /// frames, `slow(now, data)` for the rest. `maxUnits` < 0 sends everything to `slow`.
+  bind(fast, slow, maxUnits) {
+    this.fast = fast;
+    this.slow = slow;
+    this.maxUnits = maxUnits;
+  }
+
+  /// Makes `ws` deliver its messages to `scan`.
+  attach(ws) {
+    ws.onmessage = (e) => this.scan(e.data);
+  }
+
+  /// Reads one frame (a socket message, or an injected one).
+  scan(t) {
+    const now = Date.now();
+    const slow = this.slow;
+    if (typeof t !== "string" || t.length > this.maxUnits || !t.startsWith(HEAD) || t.charCodeAt(t.length - 1) !== 125) {
+      slow(now, t);
+      return;
+    }
+    const ctxEnd = t.indexOf('"', HEAD.length);
+    if (ctxEnd < 0 || !t.startsWith(TYPE, ctxEnd) || !t.startsWith(STATE, ctxEnd + TYPE.length)) {
+      slow(now, t);
+      return;
+    }
+    const ctxText = t.slice(HEAD.length, ctxEnd);
+    const ctx = ctxText.indexOf("\\") >= 0 ? -1 : this.intern(ctxText);
+    if (ctx < 0) {
+      slow(now, t);
+      return;
+    }
+    let n = 0, k0 = 0, k1 = 0, k2 = 0, k3 = 0;
+    let at = t.indexOf(KIND, ctxEnd);
+    while (at >= 0) {
+      const start = at + KIND.length;
+      const end = t.indexOf('"', start);
+      if (end < 0 || n === 4) {
+        slow(now, t);
+        return;
+      }
+      const name = t.slice(start, end);
+      const id = name.indexOf("\\") >= 0 ? -1 : this.intern(name);
+      if (id < 0) {
+        slow(now, t);
+        return;
+      }
+      if (n === 0) k0 = id; else if (n === 1) k1 = id; else if (n === 2) k2 = id; else k3 = id;
+      n++;
+      at = t.indexOf(KIND, end);
+    }
+    this.fast(now, ctx, n, k0, k1, k2, k3, t);
+  }
+}
