@@ -349,13 +349,51 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// Skips (and validates) any value; returns its byte span.
+    /// Skips (and validates) any value; returns its byte span. Containers are walked
+    /// in a plain loop (no callback per element): skipping is most of the work on
+    /// frames with byte-array data.
     pub fn skip(&mut self) -> JsonResult<(usize, usize)> {
         self.skip_ws();
         let start = self.pos;
         match self.peek_kind()? {
-            ValueKind::Object => self.object(|r, _| r.skip().map(|_| ()))?,
-            ValueKind::Array => self.array(|r| r.skip().map(|_| ()))?,
+            ValueKind::Object => {
+                self.expect(b'{')?;
+                self.enter()?;
+                self.skip_ws();
+                if self.bytes.get(self.pos) == Some(&b'}') {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        self.string()?;
+                        self.expect(b':')?;
+                        self.skip()?;
+                        if self.list_end(b'}')? {
+                            break;
+                        }
+                    }
+                }
+                self.depth -= 1;
+            }
+            ValueKind::Array => {
+                self.expect(b'[')?;
+                self.enter()?;
+                self.skip_ws();
+                if self.bytes.get(self.pos) == Some(&b']') {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        self.skip_ws();
+                        // Whole numbers (byte arrays) take a short cut.
+                        if !self.skip_digits() {
+                            self.skip()?;
+                        }
+                        if self.list_end(b']')? {
+                            break;
+                        }
+                    }
+                }
+                self.depth -= 1;
+            }
             ValueKind::String => {
                 self.string()?;
             }
@@ -368,6 +406,47 @@ impl<'a> Reader<'a> {
             ValueKind::Null => self.literal(b"null")?,
         }
         Ok((start, self.pos))
+    }
+
+    /// Skips a plain whole number (`0` or `[1-9][0-9]*` followed by `,`, `]` or white
+    /// space); returns false, consuming nothing, for anything else.
+    fn skip_digits(&mut self) -> bool {
+        let b = self.bytes;
+        let start = self.pos;
+        let mut i = start;
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
+            _ => return false,
+        }
+        if matches!(b.get(i), Some(b',' | b']' | b' ' | b'\n' | b'\r' | b'\t')) {
+            self.pos = i;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// After a member or element: `,` (more follow, `false`) or `close` (`true`).
+    fn list_end(&mut self, close: u8) -> JsonResult<bool> {
+        self.skip_ws();
+        match self.bytes.get(self.pos) {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            Some(&b) if b == close => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) => Err(JsonError::Unexpected(self.pos)),
+            None => Err(JsonError::Eof(self.pos)),
+        }
     }
 
     /// Reads a string if one is next, else skips the value and gives `None`.

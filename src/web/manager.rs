@@ -523,7 +523,10 @@ fn rearm_timer(state: &Shared) {
     let next = s.machine.poll_timeout();
     match (next, &s.timer) {
         (None, _) => s.timer = None,
-        (Some(at), Some((armed, _, _))) if *armed == at => {}
+        // A timer already set to fire no later than the new deadline is kept: when it
+        // fires early, the tick finds nothing due and sets the next one. This saves a
+        // setTimeout/clearTimeout pair per frame while a batch window keeps sliding.
+        (Some(at), Some((armed, _, _))) if *armed <= at => {}
         (Some(at), _) => {
             let delay = (at - now_ms()).clamp(0.0, 2_147_483_647.0).ceil() as u32;
             let weak = Rc::downgrade(state);

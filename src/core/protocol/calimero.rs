@@ -239,17 +239,7 @@ pub fn normalize(text: &str) -> Result<String, FrameError> {
 /// (a unit variant); bytes that are UTF-8 but not JSON become a JSON string; anything
 /// else (not bytes, not UTF-8) is left as it is (`None`).
 pub fn decode_byte_array(array_text: &str) -> Option<String> {
-    let mut r = Reader::new(array_text);
-    let mut bytes = Vec::with_capacity(array_text.len() / 3);
-    let ok = r.array(|r| {
-        let n = r.number()?;
-        if !(0.0..=255.0).contains(&n) || n.fract() != 0.0 {
-            return Err(crate::core::json_reader::JsonError::Unexpected(r.pos()));
-        }
-        bytes.push(n as u8);
-        Ok(())
-    });
-    ok.ok()?;
+    let bytes = parse_byte_array(array_text)?;
     if bytes.is_empty() {
         return Some("null".into());
     }
@@ -260,6 +250,56 @@ pub fn decode_byte_array(array_text: &str) -> Option<String> {
         let mut out = String::with_capacity(s.len() + 2);
         write_string(&mut out, &s);
         Some(out)
+    }
+}
+
+/// `[1,2,3]` (whole numbers 0..=255, JSON white space allowed) as bytes, in one loop.
+fn parse_byte_array(text: &str) -> Option<Vec<u8>> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len() / 3);
+    let mut i = 0;
+    let ws = |i: &mut usize| {
+        while *i < b.len() && matches!(b[*i], b' ' | b'\n' | b'\r' | b'\t') {
+            *i += 1;
+        }
+    };
+    ws(&mut i);
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    i += 1;
+    ws(&mut i);
+    if b.get(i) == Some(&b']') {
+        i += 1;
+        ws(&mut i);
+        return (i == b.len()).then_some(out);
+    }
+    loop {
+        ws(&mut i);
+        let start = i;
+        let mut v: u32 = 0;
+        while i < b.len() && b[i].is_ascii_digit() {
+            v = v * 10 + (b[i] - b'0') as u32;
+            i += 1;
+            if v > 255 {
+                return None;
+            }
+        }
+        // No digits, or a leading zero on a longer number: not a byte.
+        if i == start || (b[start] == b'0' && i - start > 1) {
+            return None;
+        }
+        out.push(v as u8);
+        ws(&mut i);
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b']') => {
+                i += 1;
+                ws(&mut i);
+                return (i == b.len()).then_some(out);
+            }
+            _ => return None,
+        }
     }
 }
 
@@ -412,6 +452,10 @@ mod tests {
         assert_eq!(decode_byte_array("[255,254]"), None, "not UTF-8");
         assert_eq!(decode_byte_array("[256]"), None);
         assert_eq!(decode_byte_array("[1.5]"), None);
+        assert_eq!(decode_byte_array("[ 104 , 105 ]").as_deref(), Some("\"hi\""));
+        assert_eq!(decode_byte_array("[01]"), None);
+        assert_eq!(decode_byte_array("[1,]"), None);
+        assert_eq!(decode_byte_array("[-1]"), None);
     }
 
     #[test]
