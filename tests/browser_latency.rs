@@ -143,3 +143,35 @@ async fn metrics_snapshots_every_interval_and_stop_on_close() {
     let _ = Array::new();
     let _ = JsValue::NULL;
 }
+
+#[wasm_bindgen_test]
+async fn calimero_app_stamps_inside_events_are_measured_and_stripped() {
+    let s = session("cal-stamp");
+    let c = ctx(42);
+    let m = manager(&s, &format!(r#""contextIds":["{c}"]"#));
+    let batches = Recorder::new();
+    let _ = m.on_batch(batches.function());
+    m.connect();
+    assert!(wait_status(&m, "open", 5000.0).await);
+    for _ in 0..100 {
+        if server_subscriptions(&s).await.contains(&c) {
+            break;
+        }
+        sleep(20).await;
+    }
+    let stamp = js_sys::Date::now() as u64 - 40;
+    let spec = format!(
+        r#"[{{"contextId":"{c}","events":[{{"kind":"MessageSent","data":{{"text":"hi","_server_timestamp":{stamp}}}}}]}}]"#
+    );
+    burst(&s, "ws", &spec).await;
+    assert!(wait_until(3000.0, || batches.len() >= 1).await);
+    let lat = get(&m.stats(), "latencyRaw");
+    assert_eq!(num(&lat, "count"), 1.0, "{}", stringify(&lat));
+    assert!(num(&lat, "p50") >= 40.0 && num(&lat, "p50") < 1000.0);
+    assert_eq!(num(&get(&get(&m.stats(), "latencyByKind"), "MessageSent"), "count"), 1.0);
+    let ev = Array::from(&get(&get(&get(&get(&batches.all()[0], "latest"), &c), "data"), "events")).get(0);
+    let data = get(&ev, "data");
+    assert_eq!(get(&data, "text").as_string().unwrap(), "hi");
+    assert!(get(&data, "_server_timestamp").is_undefined(), "the stamp must be removed from app data");
+    m.close();
+}

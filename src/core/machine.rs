@@ -636,6 +636,17 @@ impl<P: Clone> Machine<P> {
         self.latency.rtt.push(rtt);
     }
 
+    /// A server timestamp found when a frame that arrived at `arrived_at` was delivered
+    /// (an app's stamp inside Calimero event data): one latency sample.
+    pub fn delivered_stamp(&mut self, arrived_at: f64, ts: f64, kind: Option<&str>) {
+        let kinds: Vec<&str> = kind.into_iter().collect();
+        if let Some(latency) = self.latency.frame(arrived_at, ts, &kinds) {
+            if let Some(alert) = self.alerts.sample(arrived_at, latency, kind) {
+                self.actions.push_back(Action::Degraded(alert));
+            }
+        }
+    }
+
     fn latency_sample(&mut self, now: f64, ts: f64, kinds: &[super::json_reader::RawStr<'_>]) {
         let mut names: Vec<&str> = Vec::with_capacity(kinds.len());
         names.extend(kinds.iter().filter(|k| !k.escaped).map(|k| k.raw));

@@ -16,16 +16,50 @@ pub fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
 }
 
-/// Parses a kept frame into the app-facing object.
-pub fn frame_value(m: &Machine<JsValue>, payload: &JsValue) -> Result<JsValue, SdkError> {
-    let text = payload.as_string().unwrap_or_default();
-    let normalized = m.protocol().normalize(&text).map_err(|e| SdkError::new(ErrorCode::BadFrame, e.to_string()))?;
-    JSON::parse(&normalized).map_err(|_| SdkError::new(ErrorCode::BadFrame, "frame could not be parsed"))
+/// A frame as the manager keeps it until delivery: the JS string it arrived as (never
+/// copied into wasm unless delivered) and when it arrived.
+#[derive(Clone, Debug)]
+pub struct Kept {
+    pub text: JsValue,
+    pub at: f64,
 }
 
-/// The batch object handed to `onBatch`, and the errors met while building it.
-pub fn batch_value(m: &Machine<JsValue>, b: &Batch<JsValue>) -> (JsValue, Vec<SdkError>) {
-    let mut errors = Vec::new();
+/// A server timestamp found while delivering: `(arrived at, stamp, event kind)`.
+pub type Stamp = (f64, f64, Option<String>);
+
+/// What delivering found besides the JS values: errors and late timestamps.
+#[derive(Default)]
+pub struct Found {
+    pub errors: Vec<SdkError>,
+    pub stamps: Vec<Stamp>,
+}
+
+/// Parses a kept frame into the app-facing object.
+pub fn frame_value(m: &Machine<Kept>, kept: &Kept, found: &mut Found) -> Option<JsValue> {
+    let text = kept.text.as_string().unwrap_or_default();
+    match m.protocol().normalize_stamped(&text) {
+        Ok((normalized, stamp)) => {
+            if let Some((ts, kind)) = stamp {
+                found.stamps.push((kept.at, ts, kind));
+            }
+            match JSON::parse(&normalized) {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    found.errors.push(SdkError::new(ErrorCode::BadFrame, "frame could not be parsed"));
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            found.errors.push(SdkError::new(ErrorCode::BadFrame, e.to_string()));
+            None
+        }
+    }
+}
+
+/// The batch object handed to `onBatch`, and what was found while building it.
+pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>) -> (JsValue, Found) {
+    let mut found = Found::default();
     let rules = m.rules();
     let obj = Object::new();
     set(&obj, "size", b.size);
@@ -46,9 +80,8 @@ pub fn batch_value(m: &Machine<JsValue>, b: &Batch<JsValue>) -> (JsValue, Vec<Sd
     let ids = Array::new();
     for (ctx, payload) in &b.latest {
         ids.push(&JsValue::from_str(ctx));
-        match frame_value(m, payload) {
-            Ok(v) => set(&latest, ctx, v),
-            Err(e) => errors.push(e),
+        if let Some(v) = frame_value(m, payload, &mut found) {
+            set(&latest, ctx, v);
         }
     }
     set(&obj, "latest", latest);
@@ -56,19 +89,21 @@ pub fn batch_value(m: &Machine<JsValue>, b: &Batch<JsValue>) -> (JsValue, Vec<Sd
     set(&obj, "reason", b.reason.name());
     if m.options().collect_events {
         let events = Array::new();
+        let mut again = Found::default();
         for (ctx, payload) in &b.frames {
-            match frame_value(m, payload) {
-                Ok(frame) => push_events(&events, ctx, &frame),
-                Err(e) => errors.push(e),
+            // Latest frames were read above: their stamps count once.
+            if let Some(frame) = frame_value(m, payload, &mut again) {
+                push_events(&events, ctx, &frame);
             }
         }
+        found.errors.extend(again.errors);
         set(&obj, "events", events);
         set(&obj, "eventsTruncated", b.events_truncated);
     }
     if b.latest_truncated {
         set(&obj, "latestTruncated", true);
     }
-    (obj.into(), errors)
+    (obj.into(), found)
 }
 
 /// Appends a frame's nested events (or the frame itself when it has none), each with
@@ -142,7 +177,7 @@ pub fn health_value(h: Health, q: Quality) -> JsValue {
 }
 
 /// The `stats()` snapshot.
-pub fn stats_value(m: &mut Machine<JsValue>, now: f64) -> JsValue {
+pub fn stats_value(m: &mut Machine<Kept>, now: f64) -> JsValue {
     let fps = m.frames_per_second(now);
     let m = &*m;
     let s = m.stats();

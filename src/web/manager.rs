@@ -6,7 +6,7 @@
 //! never while a JS callback runs. A callback may therefore call back into the manager
 //! (send, subscribe, close, even free) at any time.
 
-use super::convert::{alert_value, batch_value, error_value, frame_value, health_value, set, stats_value};
+use super::convert::{alert_value, batch_value, error_value, frame_value, health_value, set, stats_value, Found, Kept};
 use super::listeners::{call_all, Listeners};
 use super::live::{live_counts, Handle, LiveGuard};
 use super::now_ms;
@@ -25,7 +25,7 @@ use wasm_bindgen::JsCast;
 
 /// Everything one manager owns. Dropping it detaches every listener and timer.
 struct State {
-    machine: Machine<JsValue>,
+    machine: Machine<Kept>,
     socket: Option<Socket>,
     timer: Option<(f64, Timeout, LiveGuard)>,
     page: Option<PageEvents>,
@@ -291,7 +291,7 @@ fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
                 let ctx = ctx as usize;
                 s.learn_names(ctx);
                 let scope: &str = &s.names[ctx];
-                s.machine.on_scanned_frame(now, scope, &ids[..n as usize], units, text);
+                s.machine.on_scanned_frame(now, scope, &ids[..n as usize], units, Kept { text, at: now });
             }
             run_actions(&state);
         }
@@ -305,18 +305,18 @@ fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
                 return;
             }
             let text = data.as_string().unwrap_or_default();
-            drive_at(&state, now, |m, now| m.on_frame(now, &text, data));
+            drive_at(&state, now, |m, now| m.on_frame(now, &text, Kept { text: data, at: now }));
         }
     }
 }
 
 /// Hands one input to the machine, then carries out what it asks.
-fn drive(state: &Shared, input: impl FnOnce(&mut Machine<JsValue>, f64)) {
+fn drive(state: &Shared, input: impl FnOnce(&mut Machine<Kept>, f64)) {
     drive_at(state, now_ms(), input)
 }
 
 /// [`drive`] with the time the input happened.
-fn drive_at(state: &Shared, now: f64, input: impl FnOnce(&mut Machine<JsValue>, f64)) {
+fn drive_at(state: &Shared, now: f64, input: impl FnOnce(&mut Machine<Kept>, f64)) {
     {
         let mut s = state.borrow_mut();
         input(&mut s.machine, now);
@@ -398,15 +398,13 @@ fn run_actions(state: &Shared) {
             }
             Action::Error(err) => deliver_error(state, &err),
             Action::Batch(batch) => {
-                let (value, errors, snapshot) = {
+                let (value, found, snapshot) = {
                     let s = state.borrow();
-                    let (v, errs) = batch_value(&s.machine, &batch);
-                    (v, errs, s.listeners.batch.snapshot())
+                    let (v, found) = batch_value(&s.machine, &batch);
+                    (v, found, s.listeners.batch.snapshot())
                 };
                 drop(batch);
-                for e in errors {
-                    state.borrow_mut().machine.report(now_ms(), e);
-                }
+                apply_found(state, found);
                 let (returned, thrown) = call_all(&snapshot, &value);
                 report_thrown(state, "onBatch", thrown);
                 let promises: Array = returned.into_iter().filter(is_thenable).map(|p| Promise::resolve(&p)).collect();
@@ -426,18 +424,16 @@ fn run_actions(state: &Shared) {
                     });
                 }
             }
-            Action::Event { scope, event_type, payload } => {
+            Action::Event { payload, .. } => {
+                let mut found = Found::default();
                 let (value, snapshot) = {
                     let s = state.borrow();
-                    (frame_value(&s.machine, &payload), s.listeners.event.snapshot())
+                    (frame_value(&s.machine, &payload, &mut found), s.listeners.event.snapshot())
                 };
-                match value {
-                    Ok(v) => {
-                        let _ = (&scope, &event_type);
-                        let (_, thrown) = call_all(&snapshot, &v);
-                        report_thrown(state, "onEvent", thrown);
-                    }
-                    Err(e) => state.borrow_mut().machine.report(now_ms(), e),
+                apply_found(state, found);
+                if let Some(v) = value {
+                    let (_, thrown) = call_all(&snapshot, &v);
+                    report_thrown(state, "onEvent", thrown);
                 }
             }
             Action::Degraded(alert) => {
@@ -471,6 +467,19 @@ fn run_actions(state: &Shared) {
         }
     }
     rearm_timer(state);
+}
+
+/// Hands what delivery found back to the machine: errors, and server timestamps read
+/// from delivered frames (their latency samples).
+fn apply_found(state: &Shared, found: Found) {
+    let mut s = state.borrow_mut();
+    let now = now_ms();
+    for e in found.errors {
+        s.machine.report(now, e);
+    }
+    for (at, ts, kind) in found.stamps {
+        s.machine.delivered_stamp(at, ts, kind.as_deref());
+    }
 }
 
 fn is_thenable(v: &JsValue) -> bool {

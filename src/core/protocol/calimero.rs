@@ -27,8 +27,9 @@ struct ResultFields<'a> {
     event_type: Option<RawStr<'a>>,
     context_ids: Option<Vec<RawStr<'a>>>,
     kinds: Vec<RawStr<'a>>,
-    /// Byte spans of the `events[].data` byte arrays (filled when asked for).
-    data_spans: Vec<(usize, usize)>,
+    /// Byte spans of the `events[].data` byte arrays with their event's kind (filled
+    /// when asked for).
+    data_spans: Vec<(usize, usize, Option<RawStr<'a>>)>,
     /// Byte span of the whole `result` value.
     span: (usize, usize),
 }
@@ -111,23 +112,27 @@ fn scan_data<'a>(r: &mut Reader<'a>, f: &mut ResultFields<'a>, want_spans: bool)
                 if r.peek_kind()? != ValueKind::Object {
                     return r.skip().map(|_| ());
                 }
+                let mut kind = None;
+                let mut span = None;
                 r.object(|r, key| {
                     match key.raw {
                         "kind" => {
                             if let Some(k) = r.string_or_skip()? {
                                 f.kinds.push(k);
+                                kind = Some(k);
                             }
                         }
-                        "data" if want_spans && r.peek_kind()? == ValueKind::Array => {
-                            let span = r.skip()?;
-                            f.data_spans.push(span);
-                        }
+                        "data" if want_spans && r.peek_kind()? == ValueKind::Array => span = Some(r.skip()?),
                         _ => {
                             r.skip()?;
                         }
                     }
                     Ok(())
-                })
+                })?;
+                if let Some((a, b)) = span {
+                    f.data_spans.push((a, b, kind));
+                }
+                Ok(())
             })
         } else {
             r.skip().map(|_| ())
@@ -224,15 +229,30 @@ pub fn decode(text: &str) -> Result<Inbound<'_>, FrameError> {
 
 /// The `result` object of an event frame, with byte-array event data decoded.
 pub fn normalize(text: &str) -> Result<String, FrameError> {
+    normalize_stamped(text, &[]).map(|n| n.0)
+}
+
+/// [`normalize`], also taking the app's server timestamp out of the events' data:
+/// the first event whose decoded data is an object with a number at `ts_path` gives
+/// `(timestamp, that event's kind)`, and the field is removed from every event.
+pub fn normalize_stamped(text: &str, ts_path: &[String]) -> Result<(String, Option<(f64, Option<String>)>), FrameError> {
     let s = scan(text, true)?;
     let res = s.result.ok_or(FrameError::UnknownShape("no result"))?;
     let mut edits = Vec::with_capacity(res.data_spans.len());
-    for &(a, b) in &res.data_spans {
-        if let Some(rep) = decode_byte_array(&text[a..b]) {
+    let mut stamp = None;
+    for &(a, b, kind) in &res.data_spans {
+        if let Some(mut rep) = decode_byte_array(&text[a..b]) {
+            if let Some((ts, ka, vb)) = super::json::locate(&rep, ts_path) {
+                if stamp.is_none() {
+                    stamp = Some((ts, kind.map(|k| k.value().into_owned())));
+                }
+                let (ka, vb) = super::member_removal(&rep, ka, vb);
+                rep.replace_range(ka..vb, "");
+            }
             edits.push((a, b, rep));
         }
     }
-    Ok(apply_edits(text, res.span.0, res.span.1, &edits))
+    Ok((apply_edits(text, res.span.0, res.span.1, &edits), stamp))
 }
 
 /// Turns `[123,34,...]` (UTF-8 bytes of JSON) into that JSON text. `[]` becomes `null`
@@ -388,6 +408,22 @@ mod tests {
             )
         );
         assert_eq!(validate(&norm), Ok(()));
+    }
+
+    #[test]
+    fn app_stamps_inside_event_data_are_taken_out() {
+        let frame = format!(
+            r#"{{"id":null,"result":{{"contextId":"c","type":"StateMutation","data":{{"events":[{{"kind":"A","data":{}}},{{"kind":"B","data":{}}}]}}}}}}"#,
+            bytes_of(r#"{"x":1}"#),
+            bytes_of(r#"{"text":"hi","_server_timestamp":1763900000123}"#)
+        );
+        let path = vec!["_server_timestamp".to_string()];
+        let (norm, stamp) = normalize_stamped(&frame, &path).unwrap();
+        assert_eq!(stamp, Some((1763900000123.0, Some("B".to_string()))));
+        assert!(!norm.contains("_server_timestamp"), "{norm}");
+        assert!(norm.contains(r#""data":{"text":"hi"}"#), "{norm}");
+        assert_eq!(validate(&norm), Ok(()));
+        assert_eq!(normalize_stamped(&frame, &[]).unwrap().1, None);
     }
 
     #[test]

@@ -125,6 +125,22 @@ fn string_array<'a>(r: &mut Reader<'a>) -> JsonResult<Vec<RawStr<'a>>> {
     Ok(v)
 }
 
+/// Finds the number at the dotted `path` inside the JSON object `text`: its value and
+/// the byte span of its member (key start, value end), for removal.
+pub(crate) fn locate(text: &str, path: &[String]) -> Option<(f64, usize, usize)> {
+    if path.is_empty() {
+        return None;
+    }
+    let mut r = Reader::new(text);
+    if r.peek_kind().ok()? != ValueKind::Object {
+        return None;
+    }
+    let mut f = Fields::default();
+    find_timestamp(&mut r, &mut f, path).ok()?;
+    let (a, b) = f.timestamp_member?;
+    Some((f.timestamp?, a, b))
+}
+
 /// Reads and classifies a json-protocol frame.
 pub fn decode<'a>(text: &'a str, ts_path: &[String]) -> Result<Inbound<'a>, FrameError> {
     let f = scan(text, ts_path)?;

@@ -145,9 +145,16 @@ impl Protocol {
     /// every `events[].data` byte array decoded into the JSON it carries; for json the
     /// frame itself. The timestamp field is removed in both.
     pub fn normalize(&self, text: &str) -> Result<String, FrameError> {
+        self.normalize_stamped(text).map(|n| n.0)
+    }
+
+    /// [`Protocol::normalize`], plus the server timestamp found only now: Calimero
+    /// frames carry none of their own, but an app's events may (inside their byte
+    /// arrays), which is read when a frame is delivered. `(timestamp, event kind)`.
+    pub fn normalize_stamped(&self, text: &str) -> Result<(String, Option<(f64, Option<String>)>), FrameError> {
         match self.kind {
-            ProtocolKind::Calimero => calimero::normalize(text),
-            ProtocolKind::Json => json::normalize(text, &self.timestamp_path),
+            ProtocolKind::Calimero => calimero::normalize_stamped(text, &self.timestamp_path),
+            ProtocolKind::Json => json::normalize(text, &self.timestamp_path).map(|t| (t, None)),
         }
     }
 
