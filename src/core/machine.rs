@@ -181,7 +181,8 @@ impl<P: Clone> Machine<P> {
             max_attempts: opts.reconnect_max_attempts,
         });
         let queue = SendQueue::new(opts.max_queued_messages as usize, opts.queued_message_ttl_ms, opts.queue_overflow);
-        let protocol = Protocol::new(opts.protocol, &opts.timestamp_field);
+        let mut protocol = Protocol::new(opts.protocol, &opts.timestamp_field);
+        protocol.pong_type = opts.pong_type.clone();
         let mut m = Machine {
             protocol,
             rules,

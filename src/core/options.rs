@@ -95,6 +95,8 @@ pub struct Options {
     pub heartbeat_timeout_ms: f64,
     /// json protocol: the ping text sent every `heartbeat_interval_ms`.
     pub ping_message: String,
+    /// json protocol: the `type` of the frame that answers a ping.
+    pub pong_type: String,
     pub max_queued_messages: f64,
     /// 0: queued messages never expire.
     pub queued_message_ttl_ms: f64,
@@ -134,6 +136,7 @@ impl Options {
             heartbeat_interval_ms: 15_000.0,
             heartbeat_timeout_ms: 10_000.0,
             ping_message: "{\"type\":\"ping\"}".to_string(),
+            pong_type: "pong".to_string(),
             max_queued_messages: 200.0,
             queued_message_ttl_ms: 0.0,
             queue_overflow: QueueOverflow::DropOldest,

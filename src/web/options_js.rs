@@ -33,6 +33,7 @@ pub const KNOWN: &[&str] = &[
     "heartbeatIntervalMs",
     "heartbeatTimeoutMs",
     "pingMessage",
+    "pongType",
     "maxQueuedMessages",
     "queuedMessageTtlMs",
     "queueOverflow",
@@ -192,6 +193,9 @@ pub fn read_options(value: &JsValue) -> Result<Options, OptionError> {
             None if ping.is_object() => js_sys::JSON::stringify(&ping).ok().and_then(|s| s.as_string()).unwrap_or_default(),
             None => return Err(OptionError::type_error("pingMessage", "must be a string or an object")),
         };
+    }
+    if let Some(t) = r.string("pongType")? {
+        o.pong_type = t;
     }
     r.number("maxQueuedMessages", &mut o.max_queued_messages)?;
     r.number("queuedMessageTtlMs", &mut o.queued_message_ttl_ms)?;

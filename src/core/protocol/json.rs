@@ -142,13 +142,15 @@ pub(crate) fn locate(text: &str, path: &[String]) -> Option<(f64, usize, usize)>
 }
 
 /// Reads and classifies a json-protocol frame.
-pub fn decode<'a>(text: &'a str, ts_path: &[String]) -> Result<Inbound<'a>, FrameError> {
+pub fn decode<'a>(text: &'a str, ts_path: &[String], pong_type: &str) -> Result<Inbound<'a>, FrameError> {
     let f = scan(text, ts_path)?;
     let Some(event_type) = f.event_type.map(|t| t.value()) else {
         return Err(FrameError::UnknownShape("no type"));
     };
+    if *event_type == *pong_type {
+        return Ok(Inbound::Pong { id: f.id, timestamp: f.timestamp });
+    }
     match &*event_type {
-        "pong" => return Ok(Inbound::Pong { id: f.id, timestamp: f.timestamp }),
         "subscribed" | "unsubscribed" => {
             return Ok(Inbound::Reply(ReplyInfo {
                 id: None,
@@ -207,7 +209,7 @@ mod tests {
     #[test]
     fn reads_event_frames() {
         let t = r#"{"type":"StateMutation","contextId":"c1","data":{"events":[{"kind":"MessageSent","data":{"kind":"nested"}},{"kind":"DMCreated"}]},"seq":4,"_server_timestamp":1700000000123}"#;
-        let Inbound::Event(e) = decode(t, &path("_server_timestamp")).unwrap() else { panic!() };
+        let Inbound::Event(e) = decode(t, &path("_server_timestamp"), "pong").unwrap() else { panic!() };
         assert_eq!(e.scope, "c1");
         let kinds: Vec<&str> = e.kinds.iter().map(|k| k.raw).collect();
         assert_eq!(kinds, ["MessageSent", "DMCreated"], "an app's own nested `kind` is not an event kind");
@@ -220,7 +222,7 @@ mod tests {
 
     #[test]
     fn a_frame_without_events_counts_its_type() {
-        let Inbound::Event(e) = decode(r#"{"type":"ChannelCreated","data":{}}"#, &path("ts")).unwrap() else { panic!() };
+        let Inbound::Event(e) = decode(r#"{"type":"ChannelCreated","data":{}}"#, &path("ts"), "pong").unwrap() else { panic!() };
         assert_eq!(e.kinds[0].raw, "ChannelCreated");
         assert_eq!(e.scope, "");
     }
@@ -228,10 +230,10 @@ mod tests {
     #[test]
     fn dotted_timestamp_paths() {
         let t = r#"{"type":"x","data":{"meta":{"ts":5},"timestamp":42,"events":[]},"seq":1}"#;
-        let Inbound::Event(e) = decode(t, &path("data.timestamp")).unwrap() else { panic!() };
+        let Inbound::Event(e) = decode(t, &path("data.timestamp"), "pong").unwrap() else { panic!() };
         assert_eq!(e.timestamp, Some(42.0));
         assert_eq!(normalize(t, &path("data.timestamp")).unwrap(), r#"{"type":"x","data":{"meta":{"ts":5},"events":[]},"seq":1}"#);
-        let Inbound::Event(e) = decode(t, &path("data.meta.ts")).unwrap() else { panic!() };
+        let Inbound::Event(e) = decode(t, &path("data.meta.ts"), "pong").unwrap() else { panic!() };
         assert_eq!(e.timestamp, Some(5.0));
         assert_eq!(normalize(t, &path("data.meta.ts")).unwrap(), r#"{"type":"x","data":{"meta":{},"timestamp":42,"events":[]},"seq":1}"#);
     }
@@ -239,14 +241,16 @@ mod tests {
     #[test]
     fn control_frames() {
         let p = path("_server_timestamp");
-        assert_eq!(decode(r#"{"type":"pong","id":3}"#, &p).unwrap(), Inbound::Pong { id: Some(3.0), timestamp: None });
+        assert_eq!(decode(r#"{"type":"pong","id":3}"#, &p, "pong").unwrap(), Inbound::Pong { id: Some(3.0), timestamp: None });
         assert_eq!(
-            decode(r#"{"type":"pong","_server_timestamp":1700000000000}"#, &p).unwrap(),
+            decode(r#"{"type":"pong","_server_timestamp":1700000000000}"#, &p, "pong").unwrap(),
             Inbound::Pong { id: None, timestamp: Some(1.7e12) }
         );
-        assert!(matches!(decode(r#"{"type":"subscribed","contextIds":["a"]}"#, &p).unwrap(), Inbound::Reply(_)));
-        assert!(matches!(decode(r#"{"type":"error","message":"no"}"#, &p).unwrap(), Inbound::Error(_)));
-        assert!(matches!(decode(r#"{"data":1}"#, &p), Err(FrameError::UnknownShape(_))));
-        assert!(matches!(decode(r#"{"type":"#, &p), Err(FrameError::Malformed(_))));
+        assert!(matches!(decode(r#"{"type":"ack"}"#, &p, "ack").unwrap(), Inbound::Pong { .. }), "pongType is configurable");
+        assert!(matches!(decode(r#"{"type":"ack"}"#, &p, "pong").unwrap(), Inbound::Event(_)));
+        assert!(matches!(decode(r#"{"type":"subscribed","contextIds":["a"]}"#, &p, "pong").unwrap(), Inbound::Reply(_)));
+        assert!(matches!(decode(r#"{"type":"error","message":"no"}"#, &p, "pong").unwrap(), Inbound::Error(_)));
+        assert!(matches!(decode(r#"{"data":1}"#, &p, "pong"), Err(FrameError::UnknownShape(_))));
+        assert!(matches!(decode(r#"{"type":"#, &p, "pong"), Err(FrameError::Malformed(_))));
     }
 }

@@ -125,19 +125,21 @@ pub struct Protocol {
     pub kind: ProtocolKind,
     /// Path to the timestamp field, split on dots (`["_server_timestamp"]`).
     pub timestamp_path: Vec<String>,
+    /// json protocol: the `type` that marks a pong.
+    pub pong_type: String,
 }
 
 impl Protocol {
     pub fn new(kind: ProtocolKind, timestamp_field: &str) -> Self {
         let timestamp_path = timestamp_field.split('.').filter(|s| !s.is_empty()).map(String::from).collect();
-        Protocol { kind, timestamp_path }
+        Protocol { kind, timestamp_path, pong_type: "pong".to_string() }
     }
 
     /// Reads and classifies a frame.
     pub fn decode<'a>(&self, text: &'a str) -> Result<Inbound<'a>, FrameError> {
         match self.kind {
             ProtocolKind::Calimero => calimero::decode(text),
-            ProtocolKind::Json => json::decode(text, &self.timestamp_path),
+            ProtocolKind::Json => json::decode(text, &self.timestamp_path, &self.pong_type),
         }
     }
 
