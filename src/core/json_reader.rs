@@ -184,7 +184,7 @@ impl<'a> Reader<'a> {
                 _ => self.pos += 1,
             }
         }
-        let raw = &self.text[start..self.pos];
+        let raw = slice(self.text, start, self.pos);
         self.pos += 1;
         Ok(RawStr { raw, escaped })
     }
@@ -214,7 +214,7 @@ impl<'a> Reader<'a> {
             }
             self.require_digits()?;
         }
-        Ok(&self.text[start..self.pos])
+        Ok(slice(self.text, start, self.pos))
     }
 
     fn digits(&mut self) {
@@ -526,6 +526,13 @@ fn parse_number(t: &str) -> f64 {
     } else {
         v
     }
+}
+
+/// `&text[a..b]`, or `""` when that is not a slice of `text`. Every slice the reader
+/// takes is on char boundaries; using `get` keeps the panic path (and the `Debug`
+/// formatting and Unicode tables it drags in) out of the wasm.
+pub fn slice(text: &str, a: usize, b: usize) -> &str {
+    text.get(a..b).unwrap_or("")
 }
 
 /// Checks that `text` is exactly one JSON value.

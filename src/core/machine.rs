@@ -931,7 +931,7 @@ fn snippet(text: &str) -> String {
         end -= 1;
     }
     if end < text.len() {
-        format!("{}…", &text[..end])
+        format!("{}…", super::json_reader::slice(text, 0, end))
     } else {
         text.to_string()
     }

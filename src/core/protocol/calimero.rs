@@ -6,7 +6,7 @@
 //! `ExecutionEvent` frames. Key order is never relied on.
 
 use super::{apply_edits, EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError};
-use crate::core::json_reader::{validate, write_string, JsonResult, RawStr, Reader, ValueKind};
+use crate::core::json_reader::{slice, validate, write_string, JsonResult, RawStr, Reader, ValueKind};
 use crate::core::text::quoted;
 use std::borrow::Cow;
 
@@ -160,7 +160,7 @@ fn scan_error(r: &mut Reader<'_>) -> JsonResult<ServerError> {
     if r.peek_kind()? != ValueKind::Object {
         let (s, end) = r.skip()?;
         e.kind = "Error".into();
-        e.detail = r.text()[s..end].to_string();
+        e.detail = slice(r.text(), s, end).to_string();
         return Ok(e);
     }
     r.object(|r, key| {
@@ -173,7 +173,7 @@ fn scan_error(r: &mut Reader<'_>) -> JsonResult<ServerError> {
                 e.detail = r.string()?.value().into_owned();
             } else {
                 let (s, end) = r.skip()?;
-                e.detail = r.text()[s..end].to_string();
+                e.detail = slice(r.text(), s, end).to_string();
             }
         } else {
             r.skip()?;
@@ -241,13 +241,13 @@ pub fn normalize_stamped(text: &str, ts_path: &[String]) -> Result<(String, Opti
     let mut edits = Vec::with_capacity(res.data_spans.len());
     let mut stamp = None;
     for &(a, b, kind) in &res.data_spans {
-        if let Some(mut rep) = decode_byte_array(&text[a..b]) {
+        if let Some(mut rep) = decode_byte_array(slice(text, a, b)) {
             if let Some((ts, ka, vb)) = super::json::locate(&rep, ts_path) {
                 if stamp.is_none() {
                     stamp = Some((ts, kind.map(|k| k.value().into_owned())));
                 }
                 let (ka, vb) = super::member_removal(&rep, ka, vb);
-                rep.replace_range(ka..vb, "");
+                rep = [slice(&rep, 0, ka), slice(&rep, vb, rep.len())].concat();
             }
             edits.push((a, b, rep));
         }

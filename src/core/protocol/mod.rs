@@ -270,11 +270,11 @@ pub(crate) fn apply_edits(text: &str, from: usize, to: usize, edits: &[(usize, u
     let mut out = String::with_capacity(to - from);
     let mut at = from;
     for (s, e, rep) in edits {
-        out.push_str(&text[at..*s]);
+        out.push_str(super::json_reader::slice(text, at, *s));
         out.push_str(rep);
         at = *e;
     }
-    out.push_str(&text[at..to]);
+    out.push_str(super::json_reader::slice(text, at, to));
     out
 }
 
