@@ -13,6 +13,12 @@ cargo test --quiet
 echo; echo "== local server self-test (node --test)"
 node --test tests/server/
 
+echo; echo "== npm package: build, size budget, types, contents"
+bash scripts/build.sh
+node scripts/size.mjs
+npm run --silent check:types
+npm pack --dry-run --silent >/dev/null
+
 echo; echo "== browser tests (wasm-pack test --headless --chrome)"
 start_server
 trap stop_server EXIT
