@@ -36,8 +36,8 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-# 5. npm dependencies: the package's dev tools (binaryen's wasm-opt, ...) and the
-#    local event server's `ws`.
+# 5. npm dependencies: the package's dev tools (binaryen's wasm-opt, TypeScript), the
+#    local event server's `ws`, and the demo's (Vite, React, playwright-core).
 if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
@@ -45,5 +45,9 @@ fi
 if [ ! -d tests/server/node_modules/ws ] || [ tests/server/package-lock.json -nt tests/server/node_modules/.package-lock.json ]; then
   log "npm ci (tests/server)"
   (cd tests/server && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [ ! -d www/node_modules/vite ] || [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
+  log "npm ci (www: the demo and the e2e tests)"
+  (cd www && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "setup: ok"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs every test: native core tests (fake clock), the local
-# server's self-test, and the browser tests in headless Chromium against the server.
+# server's self-test, the npm package checks (size budget, types), the browser tests of
+# the wasm in headless Chromium against the server, and the end-to-end tests of the
+# React hooks and the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -28,4 +30,11 @@ for t in tests/browser_*.rs; do
   name=$(basename "$t" .rs)
   wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --test "$name"
 done
+stop_server
+trap - EXIT
+
+echo; echo "== end-to-end tests (React hooks and the demo, Playwright + headless Chromium)"
+(cd www && npx vite build --logLevel warn)
+node --test tests/e2e/
+
 echo; echo "all tests passed"
