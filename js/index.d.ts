@@ -342,6 +342,9 @@ export interface Stats {
   /** End-to-end latency as measured (no clock correction). */
   readonly latencyRaw: LatencySummary;
   readonly latencyByKind: { readonly [kind: string]: LatencySummary };
+  /** Corrected latency of the window in buckets: `counts[i]` samples under `boundsMs[i]`
+   * (and at or over the bound before it); the last count is for the rest. */
+  readonly latencyHistogram: { readonly boundsMs: readonly number[]; readonly counts: readonly number[] };
   /** Round trips of subscribe replies and heartbeat probes. */
   readonly rtt: LatencySummary;
   /** Server clock minus client clock (ms), `null` until estimated. */

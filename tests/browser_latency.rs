@@ -41,6 +41,10 @@ async fn stamped_frames_are_measured_and_the_stamp_is_stripped() {
     assert_eq!(num(&lat, "count"), 12.0);
     assert!(num(&lat, "p50") >= 40.0 && num(&lat, "p50") < 400.0, "{}", stringify(&lat));
     assert!(num(&lat, "min") <= num(&lat, "p50") && num(&lat, "p50") <= num(&lat, "p95") && num(&lat, "p95") <= num(&lat, "max"));
+    let hist = get(&st, "latencyHistogram");
+    let counts: f64 = Array::from(&get(&hist, "counts")).iter().map(|c| c.as_f64().unwrap()).sum();
+    assert_eq!(counts, 12.0, "the histogram holds every sample of the window");
+    assert_eq!(Array::from(&get(&hist, "counts")).length(), Array::from(&get(&hist, "boundsMs")).length() + 1);
     let by_kind = get(&st, "latencyByKind");
     assert_eq!(num(&get(&by_kind, "ChannelCreated"), "count"), 4.0, "per-kind windows");
     let latest = get(&get(&batches.all()[0], "latest"), "room");

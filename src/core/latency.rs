@@ -115,7 +115,22 @@ impl Window {
         self.next = 0;
         self.count = 0;
     }
+
+    /// Counts of the window's samples per bucket: bucket `i` holds samples under
+    /// `HISTOGRAM_BOUNDS[i]` (and at or over the bound before it); the last bucket
+    /// holds the rest.
+    pub fn histogram(&self) -> [u32; HISTOGRAM_BOUNDS.len() + 1] {
+        let mut counts = [0u32; HISTOGRAM_BOUNDS.len() + 1];
+        for &v in &self.ring {
+            let i = HISTOGRAM_BOUNDS.iter().position(|&b| (v as f64) < b).unwrap_or(HISTOGRAM_BOUNDS.len());
+            counts[i] += 1;
+        }
+        counts
+    }
 }
+
+/// Upper bounds (ms) of the latency histogram's buckets, roughly logarithmic.
+pub const HISTOGRAM_BOUNDS: [f64; 12] = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0];
 
 /// Sorts in place (a heapsort: a few dozen bytes of wasm instead of the standard
 /// library's sort, and O(n log n) on every input).
@@ -282,6 +297,22 @@ mod tests {
         }
         let s = w.summary();
         assert_eq!((s.count, s.min, s.p50), (200, 1000.0, 1000.0));
+    }
+
+    #[test]
+    fn histogram_buckets() {
+        let mut w = Window::new(100);
+        for v in [0.5, 1.0, 3.0, 49.0, 50.0, 99.0, 6000.0, -3.0] {
+            w.push(v);
+        }
+        let h = w.histogram();
+        assert_eq!(h.iter().sum::<u32>(), 8);
+        assert_eq!(h[0], 2, "under 1 ms (a negative raw latency counts here)");
+        assert_eq!(h[1], 1);
+        assert_eq!(h[2], 1);
+        assert_eq!(h[5], 1, "49 is under 50");
+        assert_eq!(h[6], 2, "50 and 99 are under 100");
+        assert_eq!(h[12], 1, "5 s and over");
     }
 
     #[test]

@@ -233,6 +233,12 @@ pub fn stats_value(m: &mut Machine<Kept>, now: f64) -> JsValue {
     }
     set(&o, "latencyByKind", by_kind);
     set(&o, "rtt", summary_value(&lat.rtt.summary()));
+    let hist = Object::new();
+    let bounds: Array = crate::core::latency::HISTOGRAM_BOUNDS.iter().map(|&b| JsValue::from_f64(b)).collect();
+    let counts: Array = lat.corrected.histogram().iter().map(|&c| JsValue::from(c)).collect();
+    set(&hist, "boundsMs", bounds);
+    set(&hist, "counts", counts);
+    set(&o, "latencyHistogram", hist);
     set(&o, "clockOffsetMs", lat.offset.offset().map_or(JsValue::NULL, JsValue::from_f64));
     set(&o, "clockOffsetUncertaintyMs", lat.offset.uncertainty().map_or(JsValue::NULL, JsValue::from_f64));
     let (health, quality) = m.health();
