@@ -359,3 +359,21 @@ async fn pre_read_and_fully_read_frames_fold_alike() {
     assert!(flag(b, "channels") && flag(b, "dms") && flag(b, "members") && flag(b, "messages"));
     m.close();
 }
+
+#[wasm_bindgen_test]
+async fn latest_frames_are_decoded_once_when_read() {
+    let s = session("lazy");
+    let c = ctx(18);
+    let (m, batches) = open_with_batches(&s, &[&c], "").await;
+    burst(&s, "ws", &format!(r#"[{{"contextId":"{c}","events":[{{"kind":"MessageSent","data":{{"n":7}}}}]}}]"#)).await;
+    assert!(wait_until(3000.0, || batches.len() >= 1).await);
+    let latest = get(&batches.all()[0], "latest");
+    let keys: Vec<String> = Object::keys(&latest.clone().into()).iter().map(|k| k.as_string().unwrap()).collect();
+    assert_eq!(keys, vec![c.clone()], "ids are listed before anything is decoded");
+    let first = get(&latest, &c);
+    let again = get(&latest, &c);
+    assert!(js_sys::Object::is(&first, &again), "a frame is decoded once, then cached");
+    let text = stringify(&latest);
+    assert!(text.contains(r#""n":7"#), "JSON.stringify reads through the lazy values: {text}");
+    m.close();
+}

@@ -57,8 +57,16 @@ pub fn frame_value(m: &Machine<Kept>, kept: &Kept, found: &mut Found) -> Option<
     }
 }
 
+#[wasm_bindgen(module = "/src/web/lazy.js")]
+extern "C" {
+    /// `{[id]: frame}` whose values `decode(text)` makes on first read.
+    #[wasm_bindgen(js_name = lazyLatest)]
+    fn lazy_latest(ids: &Array, texts: &Array, arrivals: &[f64], decode: &JsValue) -> JsValue;
+}
+
 /// The batch object handed to `onBatch`, and what was found while building it.
-pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>) -> (JsValue, Found) {
+/// `decode` turns a kept frame's text into its JS value when `latest` is read.
+pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, decode: &JsValue) -> (JsValue, Found) {
     let mut found = Found::default();
     let rules = m.rules();
     let obj = Object::new();
@@ -76,27 +84,24 @@ pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>) -> (JsValue, Found) {
         set(&kinds, rules.kind_name(id), n);
     }
     set(&obj, "kinds", kinds);
-    let latest = Object::new();
     let ids = Array::new();
+    let texts = Array::new();
+    let mut arrivals = Vec::with_capacity(b.latest.len());
     for (ctx, payload) in &b.latest {
         ids.push(&JsValue::from_str(ctx));
-        if let Some(v) = frame_value(m, payload, &mut found) {
-            set(&latest, ctx, v);
-        }
+        texts.push(&payload.text);
+        arrivals.push(payload.at);
     }
-    set(&obj, "latest", latest);
+    set(&obj, "latest", lazy_latest(&ids, &texts, &arrivals, decode));
     set(&obj, "contextIds", ids);
     set(&obj, "reason", b.reason.name());
     if m.options().collect_events {
         let events = Array::new();
-        let mut again = Found::default();
         for (ctx, payload) in &b.frames {
-            // Latest frames were read above: their stamps count once.
-            if let Some(frame) = frame_value(m, payload, &mut again) {
+            if let Some(frame) = frame_value(m, payload, &mut found) {
                 push_events(&events, ctx, &frame);
             }
         }
-        found.errors.extend(again.errors);
         set(&obj, "events", events);
         set(&obj, "eventsTruncated", b.events_truncated);
     }

@@ -35,6 +35,8 @@ struct State {
     scanner: FrameScanner,
     /// Where the scanner sends frames (set right after construction).
     scan_handlers: Option<ScanHandlers>,
+    /// Decodes a kept frame's text when the app reads `batch.latest[id]`.
+    decoder: Option<Closure<dyn Fn(JsValue, f64) -> JsValue>>,
     /// The scanner's names, fetched once per new id.
     names: Vec<Box<str>>,
     /// The core's kind id for each scanner id that was seen as a kind.
@@ -77,6 +79,7 @@ impl SocketManager {
             debug,
             scanner: FrameScanner::new(),
             scan_handlers: None,
+            decoder: None,
             names: Vec::new(),
             kind_ids: Vec::new(),
         }));
@@ -90,6 +93,8 @@ impl SocketManager {
             };
             let weak = Rc::downgrade(&state);
             s.scan_handlers = Some(ScanHandlers::bind(&s.scanner, units, move |ev| on_socket_event(&weak, ev)));
+            let weak = Rc::downgrade(&state);
+            s.decoder = Some(Closure::new(move |text: JsValue, at: f64| decode_late(&weak, text, at)));
         }
         Ok(SocketManager { state })
     }
@@ -257,6 +262,7 @@ impl Drop for SocketManager {
         s.timer = None;
         s.page = None;
         s.scan_handlers = None;
+        s.decoder = None;
         s.listeners.clear();
     }
 }
@@ -400,7 +406,9 @@ fn run_actions(state: &Shared) {
             Action::Batch(batch) => {
                 let (value, found, snapshot) = {
                     let s = state.borrow();
-                    let (v, found) = batch_value(&s.machine, &batch);
+                    let none = JsValue::UNDEFINED;
+                    let decode: &JsValue = s.decoder.as_ref().map_or(&none, |d| d.as_ref());
+                    let (v, found) = batch_value(&s.machine, &batch, decode);
                     (v, found, s.listeners.batch.snapshot())
                 };
                 drop(batch);
@@ -467,6 +475,20 @@ fn run_actions(state: &Shared) {
         }
     }
     rearm_timer(state);
+}
+
+/// Decodes a frame of `batch.latest` when the app first reads it (no borrow is live
+/// then: the app runs outside the manager). `null` once the manager is gone.
+fn decode_late(weak: &Weak<RefCell<State>>, text: JsValue, at: f64) -> JsValue {
+    let Some(state) = weak.upgrade() else { return JsValue::NULL };
+    let mut found = Found::default();
+    let value = match state.try_borrow() {
+        Ok(s) => frame_value(&s.machine, &Kept { text, at }, &mut found),
+        Err(_) => None,
+    };
+    apply_found(&state, found);
+    run_actions(&state);
+    value.unwrap_or(JsValue::NULL)
 }
 
 /// Hands what delivery found back to the machine: errors, and server timestamps read
