@@ -1,0 +1,222 @@
+// Deterministic generator of realistic Calimero StateMutation frames, for the
+// benchmarks. Same shape, kind weights and payload sizes as the local event server
+// (tests/server/traffic.mjs + calimero.mjs), but seeded, so every run and every
+// contestant sees the same bytes:
+//
+//   {"id":null,"result":{"contextId":"<base58 of 32 bytes>","type":"StateMutation",
+//    "data":{"newRoot":"<base58>","events":[{"kind":"MessageSent","data":[123,34,...],"handler":null}, x3]}}}
+//
+// 3 events of one weighted-random kind per frame, ~1.4 KB. Works in the browser and
+// in Node (TextEncoder only).
+
+/** Kind -> relative weight (the server's; weighted toward MessageSent like a busy chat). */
+export const KIND_WEIGHTS = Object.freeze({
+  MessageSent: 40,
+  MessageReceived: 10,
+  ReactionUpdated: 10,
+  MessageSentThread: 8,
+  ChannelCreated: 3,
+  ChannelJoined: 4,
+  ChannelLeft: 2,
+  ChannelInvited: 2,
+  DMCreated: 3,
+  DMDeleted: 1,
+  InvitationAccepted: 2,
+  NewIdentityUpdated: 2,
+  InvitationPayloadUpdated: 2,
+  ChatInitialized: 1,
+  ChatJoined: 2,
+});
+
+export const KINDS = Object.freeze(Object.keys(KIND_WEIGHTS));
+const TOTAL_WEIGHT = KINDS.reduce((s, k) => s + KIND_WEIGHTS[k], 0);
+
+/** The chat frontends' kind -> refresh flags mapping (the SDK's default rules). */
+export const CHAT_RULES = Object.freeze({
+  MessageSent: ['messages'],
+  MessageReceived: ['messages'],
+  ReactionUpdated: ['messages'],
+  MessageSentThread: ['messages'],
+  ChannelCreated: ['channels'],
+  ChannelJoined: ['channels', 'members'],
+  ChannelLeft: ['channels', 'members'],
+  ChannelInvited: ['channels', 'members'],
+  DMCreated: ['dms'],
+  DMDeleted: ['dms'],
+  InvitationAccepted: ['dms'],
+  NewIdentityUpdated: ['dms'],
+  InvitationPayloadUpdated: ['dms'],
+  ChatInitialized: ['channels', 'dms', 'members'],
+  ChatJoined: ['members'],
+});
+
+export const EVENTS_PER_FRAME = 3;
+
+/** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return function next() {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+/** Base58 (Bitcoin alphabet) of a byte array. */
+export function base58(bytes) {
+  const digits = [];
+  for (const byte of bytes) {
+    let carry = byte;
+    for (let j = 0; j < digits.length; j++) {
+      carry += digits[j] << 8;
+      digits[j] = carry % 58;
+      carry = (carry / 58) | 0;
+    }
+    while (carry > 0) {
+      digits.push(carry % 58);
+      carry = (carry / 58) | 0;
+    }
+  }
+  let out = '';
+  for (let k = 0; k < bytes.length && bytes[k] === 0; k++) out += '1';
+  for (let j = digits.length - 1; j >= 0; j--) out += ALPHABET[digits[j]];
+  return out;
+}
+
+/** A random 32-byte hash, base58 (a context id or a root). */
+export function hash58(r) {
+  const b = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) b[i] = (r() * 256) | 0;
+  b[0] |= 1; // no leading '1's: always 43 or 44 characters
+  return base58(b);
+}
+
+/** `n` distinct context ids, deterministic for a seed. */
+export function makeContexts(n, seed = 1) {
+  const r = rng(seed * 7919 + n);
+  const out = new Set();
+  while (out.size < n) out.add(hash58(r));
+  return [...out];
+}
+
+const CHANNELS = ['general', 'random', 'engineering', 'design', 'releases', 'support'];
+const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
+const EMOJI = ['👍', '🎉', '❤️', '😂', '👀', '🚀'];
+const WORDS = (
+  'ok sounds good the build is green again can you review my pr when you have a minute ' +
+  'deploying to staging now lunch anyone meeting moved to three see the doc I left comments ' +
+  'thanks for the quick fix looks great ship it the tests are flaky on ci let me check'
+).split(' ');
+
+function makeTools(r) {
+  const pick = (arr) => arr[(r() * arr.length) | 0];
+  const hex = (n) => {
+    let s = '';
+    for (let i = 0; i < n; i++) s += ((r() * 16) | 0).toString(16);
+    return s;
+  };
+  const sentence = (min, max) => {
+    const target = min + r() * (max - min);
+    let s = pick(WORDS);
+    while (s.length < target) s += ' ' + pick(WORDS);
+    return s;
+  };
+  return { pick, hex, sentence };
+}
+
+/** One kind drawn by weight. */
+export function randomKind(r) {
+  let x = r() * TOTAL_WEIGHT;
+  for (const k of KINDS) {
+    x -= KIND_WEIGHTS[k];
+    if (x < 0) return k;
+  }
+  return 'MessageSent';
+}
+
+/** The app event payload for a kind (the server's payloadFor, seeded). */
+export function payloadFor(kind, r, t = makeTools(r)) {
+  const { pick, hex, sentence } = t;
+  const channel = pick(CHANNELS);
+  const sender = pick(USERS);
+  switch (kind) {
+    case 'MessageSent':
+    case 'MessageReceived':
+      return { id: hex(16), channel, sender, text: sentence(24, 48) };
+    case 'MessageSentThread':
+      return { id: hex(16), parentId: hex(16), channel, sender, text: sentence(10, 30) };
+    case 'ReactionUpdated':
+      return { messageId: hex(16), channel, sender, emoji: pick(EMOJI), added: r() < 0.8, count: 1 + ((r() * 5) | 0) };
+    case 'ChannelCreated':
+      return { channel: `${channel}-${hex(4)}`, creator: sender, kind: 'public', topic: sentence(10, 30) };
+    case 'ChannelJoined':
+    case 'ChannelLeft':
+      return { channel, member: sender, memberCount: 2 + ((r() * 40) | 0), note: sentence(10, 30) };
+    case 'ChannelInvited':
+      return { channel, inviter: sender, invitee: pick(USERS), note: sentence(10, 30) };
+    case 'DMCreated':
+    case 'DMDeleted':
+      return { dmId: hex(16), peers: [sender, pick(USERS)], contextHint: hex(24) };
+    case 'InvitationAccepted':
+    case 'InvitationPayloadUpdated':
+      return { dmId: hex(16), invitee: sender, payload: hex(40) };
+    case 'NewIdentityUpdated':
+      return { dmId: hex(16), identity: hex(48), user: sender };
+    case 'ChatJoined':
+      return { member: sender, username: `${sender}_${hex(4)}`, joinedAt: 1763900000000 + ((r() * 1e9) | 0) };
+    case 'ChatInitialized':
+      return null; // unit variant: `data: []`
+    default:
+      return { id: hex(16), note: sentence(20, 60) };
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of a value's JSON as a plain array (`[]` for null), as the node sends them. */
+export function eventBytes(value) {
+  if (value === null || value === undefined) return [];
+  return Array.from(encoder.encode(JSON.stringify(value)));
+}
+
+/**
+ * One frame's text for `contextId`: 3 events of `kind` (weighted-random when not given).
+ * Returns `{ text, kind }`.
+ */
+export function makeFrame(r, contextId, kind = randomKind(r)) {
+  const t = makeTools(r);
+  const events = [];
+  for (let i = 0; i < EVENTS_PER_FRAME; i++) {
+    events.push({ kind, data: eventBytes(payloadFor(kind, r, t)), handler: null });
+  }
+  const text = JSON.stringify({ id: null, result: { contextId, type: 'StateMutation', data: { newRoot: hash58(r), events } } });
+  return { text, kind };
+}
+
+/**
+ * `count` frames round-robin over `contexts`, deterministic for `seed`.
+ * Returns `{ texts: string[], kinds: string[], bytes }` (bytes = total UTF-16 units = bytes, all ASCII).
+ */
+export function makeFrames({ count, contexts, seed = 42, kinds } = {}) {
+  const r = rng(seed);
+  const texts = new Array(count);
+  const frameKinds = new Array(count);
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const kind = kinds ? kinds[i % kinds.length] : undefined;
+    const f = makeFrame(r, contexts[i % contexts.length], kind);
+    texts[i] = f.text;
+    frameKinds[i] = f.kind;
+    bytes += f.text.length;
+  }
+  return { texts, kinds: frameKinds, bytes };
+}
+
+/** Number of distinct flags one frame of `kind` raises under `rules` (the per-frame baseline's refetches). */
+export function flagsOf(kind, rules = CHAT_RULES) {
+  return (rules[kind] || []).length;
+}
