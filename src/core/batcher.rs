@@ -69,6 +69,11 @@ pub enum FlushReason {
 }
 
 impl FlushReason {
+    /// Its index in the order of the enum (the JS batch builder's table).
+    pub fn index(self) -> u32 {
+        self as u32
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             FlushReason::Window => "window",

@@ -57,33 +57,52 @@ pub fn frame_value(m: &Machine<Kept>, kept: &Kept, found: &mut Found) -> Option<
     }
 }
 
-#[wasm_bindgen(module = "/src/web/lazy.js")]
+#[wasm_bindgen(module = "/src/web/batch_object.js")]
 extern "C" {
-    /// `{[id]: frame}` whose values `decode(text)` makes on first read.
-    #[wasm_bindgen(js_name = lazyLatest)]
-    fn lazy_latest(ids: &Array, texts: &Array, arrivals: &[f64], decode: &JsValue) -> JsValue;
+    /// Builds batch objects in JS from numbers (see `batch_object.js`).
+    pub type BatchBuilder;
+    #[wasm_bindgen(constructor)]
+    pub fn new(flag_names: &Array, decode: &JsValue) -> BatchBuilder;
+    #[wasm_bindgen(method)]
+    fn kind(this: &BatchBuilder, id: u32, name: &str);
+    #[wasm_bindgen(method, js_name = kindCount)]
+    fn kind_count(this: &BatchBuilder) -> u32;
+    #[wasm_bindgen(method)]
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        this: &BatchBuilder,
+        size: u32,
+        flags_lo: u32,
+        flags_hi: u32,
+        resync: bool,
+        kinds: &[u32],
+        ids: &Array,
+        texts: &Array,
+        arrivals: &[f64],
+        reason: u32,
+    ) -> JsValue;
+}
+
+/// A builder for `m`'s batches: its flag names, and `decode` for `latest`.
+pub fn batch_builder(m: &Machine<Kept>, decode: &JsValue) -> BatchBuilder {
+    let names: Array = m.rules().flag_names().map(JsValue::from_str).collect();
+    BatchBuilder::new(&names, decode)
 }
 
 /// The batch object handed to `onBatch`, and what was found while building it.
-/// `decode` turns a kept frame's text into its JS value when `latest` is read.
-pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, decode: &JsValue) -> (JsValue, Found) {
+pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, builder: &BatchBuilder) -> (JsValue, Found) {
     let mut found = Found::default();
     let rules = m.rules();
-    let obj = Object::new();
-    set(&obj, "size", b.size);
-    let flags = Object::new();
-    for (i, name) in rules.flag_names().enumerate() {
-        set(&flags, name, b.flags & (1 << i) != 0);
+    // Kind names reach JS once each.
+    let known = builder.kind_count() as usize;
+    for id in known..rules.kind_count() {
+        builder.kind(id as u32, rules.kind_name(id as u16));
     }
-    let resync = b.flags & RESYNC_BIT != 0;
-    set(&flags, "resync", resync);
-    set(&obj, "flags", flags);
-    set(&obj, "resync", resync);
-    let kinds = Object::new();
+    let mut kinds = Vec::with_capacity(b.kinds.len() * 2);
     for &(id, n) in &b.kinds {
-        set(&kinds, rules.kind_name(id), n);
+        kinds.push(id as u32);
+        kinds.push(n);
     }
-    set(&obj, "kinds", kinds);
     let ids = Array::new();
     let texts = Array::new();
     let mut arrivals = Vec::with_capacity(b.latest.len());
@@ -92,9 +111,19 @@ pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, decode: &JsValue) -> (JsV
         texts.push(&payload.text);
         arrivals.push(payload.at);
     }
-    set(&obj, "latest", lazy_latest(&ids, &texts, &arrivals, decode));
-    set(&obj, "contextIds", ids);
-    set(&obj, "reason", b.reason.name());
+    let resync = b.flags & RESYNC_BIT != 0;
+    let value = builder.build(
+        b.size,
+        b.flags as u32,
+        (b.flags >> 32) as u32 & 0x7fff_ffff,
+        resync,
+        &kinds,
+        &ids,
+        &texts,
+        &arrivals,
+        b.reason.index(),
+    );
+    let obj: &Object = value.unchecked_ref();
     if m.options().collect_events {
         let events = Array::new();
         for (ctx, payload) in &b.frames {
@@ -102,13 +131,13 @@ pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, decode: &JsValue) -> (JsV
                 push_events(&events, ctx, &frame);
             }
         }
-        set(&obj, "events", events);
-        set(&obj, "eventsTruncated", b.events_truncated);
+        set(obj, "events", events);
+        set(obj, "eventsTruncated", b.events_truncated);
     }
     if b.latest_truncated {
-        set(&obj, "latestTruncated", true);
+        set(obj, "latestTruncated", true);
     }
-    (obj.into(), found)
+    (value, found)
 }
 
 /// Appends a frame's nested events (or the frame itself when it has none), each with

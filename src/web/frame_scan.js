@@ -22,6 +22,9 @@ export class FrameScanner {
   constructor() {
     this.ids = new Map();
     this.names = [];
+    // Ids of the names seen last, tried in place before any slice is taken.
+    this.recent = [];
+    this.end = 0;
   }
 
   /// The interned id of `name`, or -1 when the table is full.
@@ -54,6 +57,37 @@ export class FrameScanner {
     ws.onmessage = (e) => this.scan(e.data);
   }
 
+  /// The id of the name that stands at `start` in `t` followed by a quote, among the
+  /// recently seen ones (no slice, no allocation); -1 when none matches.
+  recentAt(t, start) {
+    const recent = this.recent;
+    for (let i = 0; i < recent.length; i++) {
+      const name = this.names[recent[i]];
+      if (t.charCodeAt(start + name.length) === 34 && t.startsWith(name, start)) return recent[i];
+    }
+    return -1;
+  }
+
+  /// The id of the name from `start` up to the next quote (slicing it once), with its
+  /// end; `id` -1 when it cannot be taken (escape, full table, no quote).
+  nameAt(t, start) {
+    let id = this.recentAt(t, start);
+    if (id >= 0) {
+      this.end = start + this.names[id].length;
+      return id;
+    }
+    const end = t.indexOf('"', start);
+    if (end < 0) return -1;
+    const name = t.slice(start, end);
+    id = name.indexOf("\\") >= 0 ? -1 : this.intern(name);
+    if (id >= 0) {
+      this.recent.unshift(id);
+      if (this.recent.length > 12) this.recent.pop();
+    }
+    this.end = end;
+    return id;
+  }
+
   /// Reads one frame (a socket message, or an injected one).
   scan(t) {
     const now = Date.now();
@@ -62,35 +96,27 @@ export class FrameScanner {
       slow(now, t);
       return;
     }
-    const ctxEnd = t.indexOf('"', HEAD.length);
-    if (ctxEnd < 0 || !t.startsWith(TYPE, ctxEnd) || !t.startsWith(STATE, ctxEnd + TYPE.length)) {
-      slow(now, t);
-      return;
-    }
-    const ctxText = t.slice(HEAD.length, ctxEnd);
-    const ctx = ctxText.indexOf("\\") >= 0 ? -1 : this.intern(ctxText);
-    if (ctx < 0) {
+    const ctx = this.nameAt(t, HEAD.length);
+    const ctxEnd = this.end;
+    if (ctx < 0 || !t.startsWith(TYPE, ctxEnd) || !t.startsWith(STATE, ctxEnd + TYPE.length)) {
       slow(now, t);
       return;
     }
     let n = 0, k0 = 0, k1 = 0, k2 = 0, k3 = 0;
     let at = t.indexOf(KIND, ctxEnd);
     while (at >= 0) {
-      const start = at + KIND.length;
-      const end = t.indexOf('"', start);
-      if (end < 0 || n === 4) {
+      if (n === 4) {
         slow(now, t);
         return;
       }
-      const name = t.slice(start, end);
-      const id = name.indexOf("\\") >= 0 ? -1 : this.intern(name);
+      const id = this.nameAt(t, at + KIND.length);
       if (id < 0) {
         slow(now, t);
         return;
       }
       if (n === 0) k0 = id; else if (n === 1) k1 = id; else if (n === 2) k2 = id; else k3 = id;
       n++;
-      at = t.indexOf(KIND, end);
+      at = t.indexOf(KIND, this.end);
     }
     this.fast(now, ctx, n, k0, k1, k2, k3, t);
   }

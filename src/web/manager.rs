@@ -6,7 +6,9 @@
 //! never while a JS callback runs. A callback may therefore call back into the manager
 //! (send, subscribe, close, even free) at any time.
 
-use super::convert::{alert_value, batch_value, error_value, frame_value, health_value, set, stats_value, Found, Kept};
+use super::convert::{
+    alert_value, batch_builder, batch_value, error_value, frame_value, health_value, set, stats_value, BatchBuilder, Found, Kept,
+};
 use super::listeners::{call_all, Listeners};
 use super::live::{live_counts, Handle, LiveGuard};
 use super::now_ms;
@@ -37,6 +39,8 @@ struct State {
     scan_handlers: Option<ScanHandlers>,
     /// Decodes a kept frame's text when the app reads `batch.latest[id]`.
     decoder: Option<Closure<dyn Fn(JsValue, f64) -> JsValue>>,
+    /// Builds batch objects in JS (holds the decoder and the cached names).
+    builder: Option<BatchBuilder>,
     /// The scanner's names, fetched once per new id.
     names: Vec<Box<str>>,
     /// The core's kind id for each scanner id that was seen as a kind.
@@ -80,6 +84,7 @@ impl SocketManager {
             scanner: FrameScanner::new(),
             scan_handlers: None,
             decoder: None,
+            builder: None,
             names: Vec::new(),
             kind_ids: Vec::new(),
         }));
@@ -94,7 +99,9 @@ impl SocketManager {
             let weak = Rc::downgrade(&state);
             s.scan_handlers = Some(ScanHandlers::bind(&s.scanner, units, move |ev| on_socket_event(&weak, ev)));
             let weak = Rc::downgrade(&state);
-            s.decoder = Some(Closure::new(move |text: JsValue, at: f64| decode_late(&weak, text, at)));
+            let decoder = Closure::<dyn Fn(JsValue, f64) -> JsValue>::new(move |text: JsValue, at: f64| decode_late(&weak, text, at));
+            s.builder = Some(batch_builder(&s.machine, decoder.as_ref()));
+            s.decoder = Some(decoder);
         }
         Ok(SocketManager { state })
     }
@@ -262,6 +269,7 @@ impl Drop for SocketManager {
         s.timer = None;
         s.page = None;
         s.scan_handlers = None;
+        s.builder = None;
         s.decoder = None;
         s.listeners.clear();
     }
@@ -406,9 +414,10 @@ fn run_actions(state: &Shared) {
             Action::Batch(batch) => {
                 let (value, found, snapshot) = {
                     let s = state.borrow();
-                    let none = JsValue::UNDEFINED;
-                    let decode: &JsValue = s.decoder.as_ref().map_or(&none, |d| d.as_ref());
-                    let (v, found) = batch_value(&s.machine, &batch, decode);
+                    let (v, found) = match &s.builder {
+                        Some(builder) => batch_value(&s.machine, &batch, builder),
+                        None => (JsValue::UNDEFINED, Found::default()),
+                    };
                     (v, found, s.listeners.batch.snapshot())
                 };
                 drop(batch);
