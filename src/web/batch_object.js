@@ -9,10 +9,11 @@
 const REASONS = ["window", "maxSize", "maxWait", "critical", "close"];
 
 export class BatchBuilder {
-  constructor(flagNames, decode) {
+  constructor(flagNames, decode, scanner) {
     this.flagNames = flagNames;
     this.kindNames = [];
     this.decode = decode;
+    this.scanner = scanner;
   }
 
   /// Caches the name of kind `id`.
@@ -26,9 +27,14 @@ export class BatchBuilder {
   }
 
   /// `flags` is the mask's low and high 32 bits; `kinds` pairs of (id, count) in a
-  /// Uint32Array view; `ids`, `texts`, `arrivals` describe `latest`. Views into wasm
-  /// memory are read during this call only.
-  build(size, flagsLo, flagsHi, resync, kinds, ids, texts, arrivals, reason) {
+  /// Uint32Array view; `ctxIds` (the scanner's ids, -1 for names it did not read,
+  /// which come in order in `otherIds`), `texts`, `arrivals` describe `latest`. Views
+  /// into wasm memory are read during this call only.
+  build(size, flagsLo, flagsHi, resync, kinds, ctxIds, otherIds, texts, arrivals, reason) {
+    const ids = new Array(ctxIds.length);
+    for (let i = 0, o = 0; i < ctxIds.length; i++) {
+      ids[i] = ctxIds[i] >= 0 ? this.scanner.names[ctxIds[i]] : otherIds[o++];
+    }
     const flags = {};
     const names = this.flagNames;
     for (let i = 0; i < names.length; i++) {

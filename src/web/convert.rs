@@ -22,6 +22,8 @@ pub fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
 pub struct Kept {
     pub text: JsValue,
     pub at: f64,
+    /// The scanner's id of the frame's context name, -1 when the scanner did not read it.
+    pub ctx: i32,
 }
 
 /// A server timestamp found while delivering: `(arrived at, stamp, event kind)`.
@@ -62,7 +64,7 @@ extern "C" {
     /// Builds batch objects in JS from numbers (see `batch_object.js`).
     pub type BatchBuilder;
     #[wasm_bindgen(constructor)]
-    pub fn new(flag_names: &Array, decode: &JsValue) -> BatchBuilder;
+    pub fn new(flag_names: &Array, decode: &JsValue, scanner: &JsValue) -> BatchBuilder;
     #[wasm_bindgen(method)]
     fn kind(this: &BatchBuilder, id: u32, name: &str);
     #[wasm_bindgen(method, js_name = kindCount)]
@@ -76,7 +78,8 @@ extern "C" {
         flags_hi: u32,
         resync: bool,
         kinds: &[u32],
-        ids: &Array,
+        ctx_ids: &[i32],
+        other_ids: &Array,
         texts: &Array,
         arrivals: &[f64],
         reason: u32,
@@ -84,9 +87,9 @@ extern "C" {
 }
 
 /// A builder for `m`'s batches: its flag names, and `decode` for `latest`.
-pub fn batch_builder(m: &Machine<Kept>, decode: &JsValue) -> BatchBuilder {
+pub fn batch_builder(m: &Machine<Kept>, decode: &JsValue, scanner: &JsValue) -> BatchBuilder {
     let names: Array = m.rules().flag_names().map(JsValue::from_str).collect();
-    BatchBuilder::new(&names, decode)
+    BatchBuilder::new(&names, decode, scanner)
 }
 
 /// The batch object handed to `onBatch`, and what was found while building it.
@@ -103,11 +106,16 @@ pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, builder: &BatchBuilder) -
         kinds.push(id as u32);
         kinds.push(n);
     }
-    let ids = Array::new();
+    // Context names the scanner read go as its ids (JS has their strings already).
+    let mut ctx_ids = Vec::with_capacity(b.latest.len());
+    let other_ids = Array::new();
     let texts = Array::new();
     let mut arrivals = Vec::with_capacity(b.latest.len());
     for (ctx, payload) in &b.latest {
-        ids.push(&JsValue::from_str(ctx));
+        ctx_ids.push(payload.ctx);
+        if payload.ctx < 0 {
+            other_ids.push(&JsValue::from_str(ctx));
+        }
         texts.push(&payload.text);
         arrivals.push(payload.at);
     }
@@ -118,7 +126,8 @@ pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, builder: &BatchBuilder) -
         (b.flags >> 32) as u32 & 0x7fff_ffff,
         resync,
         &kinds,
-        &ids,
+        &ctx_ids,
+        &other_ids,
         &texts,
         &arrivals,
         b.reason.index(),

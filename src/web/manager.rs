@@ -100,7 +100,7 @@ impl SocketManager {
             s.scan_handlers = Some(ScanHandlers::bind(&s.scanner, units, move |ev| on_socket_event(&weak, ev)));
             let weak = Rc::downgrade(&state);
             let decoder = Closure::<dyn Fn(JsValue, f64) -> JsValue>::new(move |text: JsValue, at: f64| decode_late(&weak, text, at));
-            s.builder = Some(batch_builder(&s.machine, decoder.as_ref()));
+            s.builder = Some(batch_builder(&s.machine, decoder.as_ref(), &s.scanner));
             s.decoder = Some(decoder);
         }
         Ok(SocketManager { state })
@@ -305,7 +305,7 @@ fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
                 let ctx = ctx as usize;
                 s.learn_names(ctx);
                 let scope: &str = &s.names[ctx];
-                s.machine.on_scanned_frame(now, scope, &ids[..n as usize], units, Kept { text, at: now });
+                s.machine.on_scanned_frame(now, scope, &ids[..n as usize], units, Kept { text, at: now, ctx: ctx as i32 });
             }
             run_actions(&state);
         }
@@ -319,7 +319,7 @@ fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
                 return;
             }
             let text = data.as_string().unwrap_or_default();
-            drive_at(&state, now, |m, now| m.on_frame(now, &text, Kept { text: data, at: now }));
+            drive_at(&state, now, |m, now| m.on_frame(now, &text, Kept { text: data, at: now, ctx: -1 }));
         }
     }
 }
@@ -492,7 +492,7 @@ fn decode_late(weak: &Weak<RefCell<State>>, text: JsValue, at: f64) -> JsValue {
     let Some(state) = weak.upgrade() else { return JsValue::NULL };
     let mut found = Found::default();
     let value = match state.try_borrow() {
-        Ok(s) => frame_value(&s.machine, &Kept { text, at }, &mut found),
+        Ok(s) => frame_value(&s.machine, &Kept { text, at, ctx: -1 }, &mut found),
         Err(_) => None,
     };
     apply_found(&state, found);
