@@ -10,7 +10,8 @@ use super::convert::{
     alert_value, batch_builder, batch_value, error_value, frame_value, health_value, set, stats_value, BatchBuilder, Found, Kept,
 };
 use super::listeners::{call_all, Listeners};
-use super::live::{live_counts, Handle, LiveGuard};
+use super::live::live_counts;
+use super::timer::Timer;
 use super::now_ms;
 use super::options_js::{read_options, strings_of, to_js_error};
 use super::page_events::{PageEvent, PageEvents};
@@ -18,7 +19,6 @@ use super::socket::{FrameScanner, ScanHandlers, Socket, SocketEvent};
 use crate::core::errors::{ErrorCode, SdkError};
 use crate::core::machine::{Action, Machine};
 use crate::core::options::OptionError;
-use gloo_timers::callback::Timeout;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -29,7 +29,7 @@ use wasm_bindgen::JsCast;
 struct State {
     machine: Machine<Kept>,
     socket: Option<Socket>,
-    timer: Option<(f64, Timeout, LiveGuard)>,
+    timer: Option<Timer>,
     page: Option<PageEvents>,
     listeners: Listeners,
     debug: bool,
@@ -96,6 +96,14 @@ impl SocketManager {
             } else {
                 -1.0
             };
+            let weak = Rc::downgrade(&state);
+            s.timer = Some(Timer::new(move || {
+                let Some(state) = weak.upgrade() else { return };
+                if let Some(t) = state.borrow_mut().timer.as_mut() {
+                    t.fired();
+                }
+                drive(&state, |m, now| m.tick(now));
+            }));
             let weak = Rc::downgrade(&state);
             s.scan_handlers = Some(ScanHandlers::bind(&s.scanner, units, move |ev| on_socket_event(&weak, ev)));
             let weak = Rc::downgrade(&state);
@@ -559,23 +567,15 @@ fn deliver_error(state: &Shared, err: &SdkError) {
 
 /// Points the one timer at the machine's next deadline.
 fn rearm_timer(state: &Shared) {
-    let Ok(mut s) = state.try_borrow_mut() else { return };
+    let Ok(mut guard) = state.try_borrow_mut() else { return };
+    let s = &mut *guard;
     let next = s.machine.poll_timeout();
-    match (next, &s.timer) {
-        (None, _) => s.timer = None,
-        // A timer already set to fire no later than the new deadline is kept: when it
-        // fires early, the tick finds nothing due and sets the next one. This saves a
-        // setTimeout/clearTimeout pair per frame while a batch window keeps sliding.
-        (Some(at), Some((armed, _, _))) if *armed <= at => {}
-        (Some(at), _) => {
-            let delay = (at - now_ms()).clamp(0.0, 2_147_483_647.0).ceil() as u32;
-            let weak = Rc::downgrade(state);
-            let timeout = Timeout::new(delay, move || {
-                let Some(state) = weak.upgrade() else { return };
-                state.borrow_mut().timer = None;
-                drive(&state, |m, now| m.tick(now));
-            });
-            s.timer = Some((at, timeout, LiveGuard::new(Handle::Timer)));
+    if let Some(timer) = s.timer.as_mut() {
+        // Date.now() is read only when a timeout is actually set.
+        match next {
+            Some(at) if !timer.covers(at) => timer.set(Some(at), now_ms()),
+            Some(_) => {}
+            None => timer.set(None, 0.0),
         }
     }
 }

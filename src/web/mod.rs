@@ -3,6 +3,7 @@
 //!
 //! - [`manager`]: the exported `SocketManager` and the loop that carries out actions;
 //! - [`socket`]: the WebSocket with its handlers, detached on drop;
+//! - [`timer`]: the one timer, re-armed without a new closure per deadline;
 //! - [`page_events`]: `online`, `offline`, `visibilitychange` listeners, removed on drop;
 //! - [`options_js`]: reading the JS options object (TypeError/RangeError naming the option);
 //! - [`convert`]: batches, stats and errors as JS values;
@@ -16,6 +17,7 @@ pub mod manager;
 pub mod options_js;
 pub mod page_events;
 pub mod socket;
+pub mod timer;
 
 /// Milliseconds since the epoch: the wall clock, so that sleep and throttled timers
 /// show up as time that passed.
