@@ -9,26 +9,13 @@
 // 3 events of one weighted-random kind per frame, ~1.4 KB. Works in the browser and
 // in Node (TextEncoder only).
 
-/** Kind -> relative weight (the server's; weighted toward MessageSent like a busy chat). */
-export const KIND_WEIGHTS = Object.freeze({
-  MessageSent: 40,
-  MessageReceived: 10,
-  ReactionUpdated: 10,
-  MessageSentThread: 8,
-  ChannelCreated: 3,
-  ChannelJoined: 4,
-  ChannelLeft: 2,
-  ChannelInvited: 2,
-  DMCreated: 3,
-  DMDeleted: 1,
-  InvitationAccepted: 2,
-  NewIdentityUpdated: 2,
-  InvitationPayloadUpdated: 2,
-  ChatInitialized: 1,
-  ChatJoined: 2,
-});
+// The kinds and their weights are the local server's, so the bench and the tests
+// send the same mix.
+import { KIND_WEIGHTS, KINDS } from "../tests/server/traffic.mjs";
+import { encode as base58 } from "../tests/server/base58.mjs";
 
-export const KINDS = Object.freeze(Object.keys(KIND_WEIGHTS));
+export { KIND_WEIGHTS, KINDS, base58 };
+
 const TOTAL_WEIGHT = KINDS.reduce((s, k) => s + KIND_WEIGHTS[k], 0);
 
 /** The chat frontends' kind -> refresh flags mapping (the SDK's default rules). */
@@ -62,29 +49,6 @@ export function rng(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-
-/** Base58 (Bitcoin alphabet) of a byte array. */
-export function base58(bytes) {
-  const digits = [];
-  for (const byte of bytes) {
-    let carry = byte;
-    for (let j = 0; j < digits.length; j++) {
-      carry += digits[j] << 8;
-      digits[j] = carry % 58;
-      carry = (carry / 58) | 0;
-    }
-    while (carry > 0) {
-      digits.push(carry % 58);
-      carry = (carry / 58) | 0;
-    }
-  }
-  let out = '';
-  for (let k = 0; k < bytes.length && bytes[k] === 0; k++) out += '1';
-  for (let j = digits.length - 1; j >= 0; j--) out += ALPHABET[digits[j]];
-  return out;
 }
 
 /** A random 32-byte hash, base58 (a context id or a root). */
