@@ -5,12 +5,28 @@
 
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(inline_js = "export function remover(list, cb) {
   return () => { const i = list.indexOf(cb); if (i >= 0) list.splice(i, 1); };
+}
+export function callAll(list, arg) {
+  const fns = list.slice();
+  let promises = null, thrown = null;
+  for (let i = 0; i < fns.length; i++) {
+    try {
+      const r = fns[i](arg);
+      if (r !== null && typeof r === 'object' && typeof r.then === 'function') (promises ??= []).push(r);
+    } catch (e) {
+      (thrown ??= []).push(e);
+    }
+  }
+  return promises === null && thrown === null ? null : [promises, thrown];
 }")]
 extern "C" {
     fn remover(list: &Array, cb: &Function) -> Function;
+    #[wasm_bindgen(js_name = callAll)]
+    fn call_all_js(list: &Array, arg: &JsValue) -> JsValue;
 }
 
 /// One kind of callback.
@@ -26,9 +42,10 @@ impl ListenerList {
         remover(&self.list, &cb)
     }
 
-    /// A snapshot to call (so callbacks may add or remove callbacks meanwhile).
+    /// The list itself, to call with [`call_all`] once no borrow is live (the call
+    /// takes a snapshot, so callbacks may add or remove callbacks meanwhile).
     pub fn snapshot(&self) -> Array {
-        self.list.slice(0, self.list.length())
+        self.list.clone()
     }
 
     pub fn clear(&self) {
@@ -36,19 +53,18 @@ impl ListenerList {
     }
 }
 
-/// Calls every function of `snapshot` with `arg`; returns what each returned, and the
-/// errors thrown.
-pub fn call_all(snapshot: &Array, arg: &JsValue) -> (Vec<JsValue>, Vec<JsValue>) {
-    let mut returned = Vec::new();
-    let mut thrown = Vec::new();
-    for f in snapshot.iter() {
-        let f: Function = f.into();
-        match f.call1(&JsValue::UNDEFINED, arg) {
-            Ok(v) => returned.push(v),
-            Err(e) => thrown.push(e),
-        }
+/// Calls every function of `list` with `arg`, in one call into JS; returns the
+/// thenables they returned (as an array, if any) and the errors they threw.
+pub fn call_all(list: &Array, arg: &JsValue) -> (Option<Array>, Vec<JsValue>) {
+    let out = call_all_js(list, arg);
+    if out.is_null() {
+        return (None, Vec::new());
     }
-    (returned, thrown)
+    let pair: &Array = out.unchecked_ref();
+    let promises = pair.get(0);
+    let thrown = pair.get(1);
+    let thrown = if thrown.is_null() { Vec::new() } else { Array::from(&thrown).iter().collect() };
+    (if promises.is_null() { None } else { Some(promises.unchecked_into()) }, thrown)
 }
 
 /// The app's callbacks, by kind.

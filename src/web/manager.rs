@@ -430,23 +430,11 @@ fn run_actions(state: &Shared) {
                 };
                 drop(batch);
                 apply_found(state, found);
-                let (returned, thrown) = call_all(&snapshot, &value);
+                let (promises, thrown) = call_all(&snapshot, &value);
                 report_thrown(state, "onBatch", thrown);
-                let promises: Array = returned.into_iter().filter(is_thenable).map(|p| Promise::resolve(&p)).collect();
-                if promises.length() == 0 {
-                    state.borrow_mut().machine.batch_settled(now_ms());
-                } else {
-                    let weak = Rc::downgrade(state);
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let settled = wasm_bindgen_futures::JsFuture::from(Promise::all_settled(&promises)).await;
-                        let Some(state) = weak.upgrade() else { return };
-                        let rejected: Vec<JsValue> = settled
-                            .ok()
-                            .map(|v| Array::from(&v).iter().filter(|r| status_of(r) == "rejected").map(|r| reason_of(&r)).collect())
-                            .unwrap_or_default();
-                        report_thrown(&state, "onBatch", rejected);
-                        drive(&state, |m, now| m.batch_settled(now));
-                    });
+                match promises.filter(|p| p.length() > 0) {
+                    Some(promises) => settle_after(state, promises),
+                    None => state.borrow_mut().machine.batch_settled(now_ms()),
                 }
             }
             Action::Event { payload, .. } => {
@@ -521,8 +509,20 @@ fn apply_found(state: &Shared, found: Found) {
     }
 }
 
-fn is_thenable(v: &JsValue) -> bool {
-    v.is_object() && Reflect::get(v, &"then".into()).map(|t| t.is_function()).unwrap_or(false)
+/// The batch callbacks returned these thenables: the next batch waits until all have
+/// settled; rejections are reported like throws.
+fn settle_after(state: &Shared, promises: Array) {
+    let weak = Rc::downgrade(state);
+    wasm_bindgen_futures::spawn_local(async move {
+        let settled = wasm_bindgen_futures::JsFuture::from(Promise::all_settled(&promises)).await;
+        let Some(state) = weak.upgrade() else { return };
+        let rejected: Vec<JsValue> = settled
+            .ok()
+            .map(|v| Array::from(&v).iter().filter(|r| status_of(r) == "rejected").map(|r| reason_of(&r)).collect())
+            .unwrap_or_default();
+        report_thrown(&state, "onBatch", rejected);
+        drive(&state, |m, now| m.batch_settled(now));
+    });
 }
 
 fn status_of(r: &JsValue) -> String {
