@@ -33,16 +33,6 @@ async fn connects_and_subscribes_on_open() {
     m.close();
 }
 
-async fn wait_until_subscribed(s: &str, id: &str) -> bool {
-    for _ in 0..100 {
-        if server_subscriptions(s).await.iter().any(|x| x == id) {
-            return true;
-        }
-        sleep(30).await;
-    }
-    false
-}
-
 #[wasm_bindgen_test]
 async fn subscribe_before_open_is_never_lost() {
     let s = session("early-sub");

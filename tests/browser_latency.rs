@@ -157,12 +157,7 @@ async fn calimero_app_stamps_inside_events_are_measured_and_stripped() {
     let _ = m.on_batch(batches.function());
     m.connect();
     assert!(wait_status(&m, "open", 5000.0).await);
-    for _ in 0..100 {
-        if server_subscriptions(&s).await.contains(&c) {
-            break;
-        }
-        sleep(20).await;
-    }
+    assert!(wait_until_subscribed(&s, &c).await);
     let stamp = js_sys::Date::now() as u64 - 40;
     let spec = format!(
         r#"[{{"contextId":"{c}","events":[{{"kind":"MessageSent","data":{{"text":"hi","_server_timestamp":{stamp}}}}}]}}]"#

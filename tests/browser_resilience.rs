@@ -11,16 +11,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn subscribed(s: &str, id: &str) -> bool {
-    for _ in 0..150 {
-        if server_subscriptions(s).await.iter().any(|x| x == id) {
-            return true;
-        }
-        sleep(20).await;
-    }
-    false
-}
-
 #[wasm_bindgen_test]
 async fn an_abrupt_drop_reconnects_resubscribes_and_raises_resync() {
     let s = session("drop");
@@ -32,11 +22,11 @@ async fn an_abrupt_drop_reconnects_resubscribes_and_raises_resync() {
     let _ = m.on_status(statuses.function());
     m.connect();
     assert!(wait_status(&m, "open", 5000.0).await);
-    assert!(subscribed(&s, &c).await);
+    assert!(wait_until_subscribed(&s, &c).await);
     control(&s, "drop", "").await; // terminate: no close frame, the browser sees 1006
     assert!(wait_until(3000.0, || statuses.codes().contains(&"reconnecting".to_string())).await);
     assert!(wait_status(&m, "open", 5000.0).await, "did not come back");
-    assert!(subscribed(&s, &c).await, "subscriptions were not re-sent after the reconnect");
+    assert!(wait_until_subscribed(&s, &c).await, "subscriptions were not re-sent after the reconnect");
     assert!(wait_until(3000.0, || batches.len() >= 1).await, "no resync batch");
     assert!(flag(&batches.all()[0], "resync"), "first batch after a reconnect must carry resync");
     burst(&s, "ws", &frames(&c, &["MessageSent"], 2)).await;
@@ -63,7 +53,7 @@ async fn a_server_away_for_three_seconds_is_rejoined() {
     assert!(wait_until(2000.0, || m.status() == "reconnecting").await);
     assert!(wait_status(&m, "open", 8000.0).await, "never came back: {:?}", errors.codes());
     assert!(js_sys::Date::now() - t0 >= 2900.0, "opened while the server refused");
-    assert!(subscribed(&s, &c).await);
+    assert!(wait_until_subscribed(&s, &c).await);
     let st = control(&s, "status", "").await;
     assert!(num(&st, "refused") >= 2.0, "it should have kept trying: {}", stringify(&st));
     assert!(num(&st, "refused") <= 20.0, "it hammered the server: {}", stringify(&st));
@@ -94,7 +84,7 @@ async fn max_attempts_end_in_failed_and_connect_starts_again() {
     control(&s, "refuse", "ms=0").await;
     m.connect();
     assert!(wait_status(&m, "open", 5000.0).await, "manual connect() after failed");
-    assert!(subscribed(&s, &c).await);
+    assert!(wait_until_subscribed(&s, &c).await);
     m.close();
 }
 
@@ -195,7 +185,7 @@ async fn a_stalled_server_is_detected_by_the_heartbeat() {
     control(&s, "stall", "ms=1500").await;
     assert!(wait_until(2000.0, || errors.codes().contains(&"heartbeatTimeout".to_string())).await, "stall not detected");
     assert!(wait_status(&m, "open", 6000.0).await, "did not recover after the stall");
-    assert!(subscribed(&s, &c).await);
+    assert!(wait_until_subscribed(&s, &c).await);
     m.close();
 }
 
@@ -252,7 +242,7 @@ async fn oversized_frames_are_dropped_unread() {
     let _ = m.on_error(errors.function());
     m.connect();
     assert!(wait_status(&m, "open", 5000.0).await);
-    assert!(subscribed(&s, &c).await);
+    assert!(wait_until_subscribed(&s, &c).await);
     let big = "x".repeat(3000);
     let spec = format!(
         r#"[{{"contextId":"{c}","events":[{{"kind":"ChannelCreated","data":{{"pad":"{big}"}}}}]}},{{"contextId":"{c}","kinds":["DMCreated"]}}]"#

@@ -7,7 +7,7 @@
 // escaped, so the text `"kind":"` can only be a real key; the kinds' data are byte
 // arrays, so no app text can contain it either. For such a frame this handler finds
 // the context id and up to four kinds with indexOf, turns each name into a small
-// integer (interned here, bounded), and calls `fast(now, ctx, n, k0, k1, k2, k3, text)`.
+// integer (interned here, bounded), and calls `fast(now, ctx | n << 16, t.length, k0..k3, text)`.
 // Every other frame (replies, errors, side events, other key orders, escapes, more
 // kinds, anything odd) goes to `slow(now, data)`, where the Rust reader validates it.
 // The rules stay in Rust: this only reads.
@@ -44,7 +44,7 @@ export class FrameScanner {
     return this.names[id];
   }
 
-  /// Sets where frames go: `fast(now, ctx, n, k0, k1, k2, k3, text)` for pre-read
+  /// Sets where frames go: `fast(now, ctx | n << 16, length, k0, k1, k2, k3, text)` for pre-read
   /// frames, `slow(now, data)` for the rest. `maxUnits` < 0 sends everything to `slow`.
   bind(fast, slow, maxUnits) {
     this.fast = fast;
@@ -118,6 +118,6 @@ export class FrameScanner {
       n++;
       at = t.indexOf(KIND, this.end);
     }
-    this.fast(now, ctx, n, k0, k1, k2, k3, t);
+    this.fast(now, ctx | (n << 16), t.length, k0, k1, k2, k3, t);
   }
 }

@@ -301,11 +301,10 @@ fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
             drive(&state, |m, now| m.on_close(now, code, &reason));
         }
         SocketEvent::Binary => drive(&state, |m, now| m.report(now, SdkError::new(ErrorCode::BinaryFrame, "binary frame skipped: this protocol is text only"))),
-        SocketEvent::Scanned { now, ctx, kinds, n, text } => {
+        SocketEvent::Scanned { now, ctx, kinds, n, units, text } => {
             {
                 let mut guard = state.borrow_mut();
                 let s = &mut *guard;
-                let units = text.unchecked_ref::<js_sys::JsString>().length() as usize;
                 let mut ids = [0u16; 4];
                 for (i, &k) in kinds.iter().take(n as usize).enumerate() {
                     ids[i] = s.kind_id(k);
@@ -313,7 +312,7 @@ fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
                 let ctx = ctx as usize;
                 s.learn_names(ctx);
                 let scope: &str = &s.names[ctx];
-                s.machine.on_scanned_frame(now, scope, &ids[..n as usize], units, Kept { text, at: now, ctx: ctx as i32 });
+                s.machine.on_scanned_frame(now, scope, &ids[..n as usize], units as usize, Kept { text, at: now, ctx: ctx as i32 });
             }
             run_actions(&state);
         }

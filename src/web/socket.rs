@@ -29,7 +29,7 @@ extern "C" {
 pub enum SocketEvent {
     Open,
     /// A frame the scanner pre-read: context and kind ids interned by the scanner.
-    Scanned { now: f64, ctx: u32, kinds: [u32; 4], n: u32, text: JsValue },
+    Scanned { now: f64, ctx: u32, kinds: [u32; 4], n: u32, units: u32, text: JsValue },
     /// Any other text frame (kept as the JS string it arrived as), with its arrival time.
     Text(f64, JsValue),
     /// A binary frame: these protocols are text only.
@@ -51,8 +51,9 @@ impl ScanHandlers {
     /// Binds `scanner` to `on`; `max_units` < 0 sends every frame the slow way.
     pub fn bind(scanner: &FrameScanner, max_units: f64, on: impl Fn(SocketEvent) + Clone + 'static) -> Self {
         let on2 = on.clone();
-        let fast = Closure::<FastFn>::new(move |now, ctx, n, k0, k1, k2, k3, text| {
-            on2(SocketEvent::Scanned { now, ctx, kinds: [k0, k1, k2, k3], n, text })
+        // `packed` is the context id with the kind count in bits 16 and up.
+        let fast = Closure::<FastFn>::new(move |now, packed: u32, units, k0, k1, k2, k3, text| {
+            on2(SocketEvent::Scanned { now, ctx: packed & 0xffff, n: packed >> 16, units, kinds: [k0, k1, k2, k3], text })
         });
         let slow = Closure::<SlowFn>::new(move |now, data: JsValue| {
             if data.is_string() {

@@ -124,6 +124,17 @@ pub async fn server_subscriptions(session: &str) -> Vec<String> {
     out
 }
 
+/// Waits (bounded) until the server shows `id` among the session's subscriptions.
+pub async fn wait_until_subscribed(session: &str, id: &str) -> bool {
+    for _ in 0..150 {
+        if server_subscriptions(session).await.iter().any(|x| x == id) {
+            return true;
+        }
+        sleep(20).await;
+    }
+    false
+}
+
 /// Records every value a callback receives. `returning` makes the callback's result.
 pub struct Recorder {
     pub values: Rc<RefCell<Vec<JsValue>>>,
