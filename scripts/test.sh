@@ -28,7 +28,8 @@ export SDK_TEST_SERVER="127.0.0.1:$SERVER_PORT"
 export WASM_BINDGEN_TEST_TIMEOUT=120
 for t in tests/browser_*.rs; do
   name=$(basename "$t" .rs)
-  wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --test "$name"
+  # `std`: the test harness links std (see Cargo.toml).
+  wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --features std --test "$name"
 done
 stop_server
 trap - EXIT

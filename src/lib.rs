@@ -2,6 +2,20 @@
 //! and a generic JSON event protocol, batches bursts into refresh flags, reconnects,
 //! and reports health. [`core`] holds every rule (plain Rust, natively tested); `web`
 //! is the wasm-bindgen glue that exports `SocketManager` to JavaScript.
+//!
+//! The crate is `no_std` (it needs only `alloc`): in the browser build this keeps std's
+//! panic printing, and with it `core::fmt`, out of the wasm.
+
+#![no_std]
+
+extern crate alloc;
+#[cfg(any(test, not(target_arch = "wasm32"), feature = "std"))]
+extern crate std;
+
+#[doc(hidden)]
+pub mod prelude;
+
+pub mod heap;
 
 pub mod core;
 

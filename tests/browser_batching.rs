@@ -299,6 +299,15 @@ fn invalid_options_throw_errors_naming_the_option() {
         assert_eq!(&ctor, kind, "{json}: {msg}");
         assert!(msg.contains(name), "{json}: message {msg:?} does not name {name}");
     }
+    // Values JSON cannot carry still name their type; Infinity is a valid attempt count.
+    let with_fn = options(r#"{"url":"ws://h"}"#);
+    js_sys::Reflect::set(&with_fn, &"batchWindowMs".into(), &js_sys::Function::new_no_args("")).unwrap();
+    let err = calimero_socket::SocketManager::new(with_fn).err().expect("a function was accepted as batchWindowMs");
+    let msg = get(&err, "message").as_string().unwrap();
+    assert!(msg.contains("batchWindowMs") && msg.contains("got function"), "{msg}");
+    let forever = options(r#"{"url":"ws://h"}"#);
+    js_sys::Reflect::set(&forever, &"reconnectMaxAttempts".into(), &f64::INFINITY.into()).unwrap();
+    assert!(calimero_socket::SocketManager::new(forever).is_ok(), "reconnectMaxAttempts: Infinity was refused");
     // Not an object at all.
     assert!(calimero_socket::SocketManager::new(JsValue::from_str("ws://h")).is_err());
     let _ = Object::new();

@@ -9,6 +9,9 @@
 //! - After a recovery no new alert fires for [`COOLDOWN_MS`]; a level still bad when the
 //!   cooldown ends alerts then.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Consecutive good samples that end an alert.
 pub const RECOVERY_SAMPLES: u32 = 10;
 /// Recovery needs latency this far under the warning threshold.
@@ -92,7 +95,7 @@ impl Alerts {
             self.held = self.held.max(sev);
             return None;
         }
-        let sev = sev.max(std::mem::replace(&mut self.held, Severity::Ok));
+        let sev = sev.max(::core::mem::replace(&mut self.held, Severity::Ok));
         if sev > self.level {
             self.level = sev;
             self.alerted_at = now;

@@ -6,6 +6,9 @@
 //! has stayed open `min_uptime_ms`; only then does the retry counter reset, so a server
 //! that accepts and drops at once keeps being backed off.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// A small deterministic PRNG (xorshift64*), seeded by the web layer from
 /// `Math.random`, by tests with a constant.
 #[derive(Debug, Clone)]
@@ -88,7 +91,7 @@ impl Backoff {
             return Some(0.0);
         }
         let exp = (self.retries - 1).min(1000) as i32;
-        let ceiling = (self.cfg.initial_ms * self.cfg.multiplier.powi(exp)).min(self.cfg.max_ms);
+        let ceiling = (self.cfg.initial_ms * crate::core::float::powi(self.cfg.multiplier, exp)).min(self.cfg.max_ms);
         Some(rng.next_f64() * ceiling)
     }
 

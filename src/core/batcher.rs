@@ -12,6 +12,9 @@
 //! O(contexts + kinds), never O(frames) (except with `collect_events`, which by its
 //! nature keeps every frame, up to `MAX_COLLECTED_FRAMES`).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::refresh::KindId;
 
 /// Frames kept for `collectEvents` in one batch at the most; past that, the batch is

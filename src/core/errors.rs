@@ -1,5 +1,8 @@
 //! Non-fatal errors reported to the app through `onError`.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// What went wrong, as a stable code the app can switch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {

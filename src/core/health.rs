@@ -16,6 +16,9 @@
 //!   (or none);
 //! - `good` otherwise.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Buckets kept.
 pub const BUCKETS: usize = 6;
 /// Width of one bucket.
@@ -47,9 +50,9 @@ impl Recent {
         if !self.started_set {
             self.started = now;
             self.started_set = true;
-            self.head = (now / BUCKET_MS).floor() as i64;
+            self.head = crate::core::float::floor(now / BUCKET_MS) as i64;
         }
-        let idx = (now / BUCKET_MS).floor() as i64;
+        let idx = crate::core::float::floor(now / BUCKET_MS) as i64;
         if idx > self.head {
             let steps = (idx - self.head).min(BUCKETS as i64);
             for s in 1..=steps {

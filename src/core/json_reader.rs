@@ -5,7 +5,10 @@
 //! validates while it walks and hands back borrowed slices instead of building a tree.
 //! It is what keeps `serde_json` out of the wasm binary.
 
-use std::borrow::Cow;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::borrow::Cow;
 
 /// Nesting deeper than this is refused, so hostile input cannot blow the stack.
 pub const MAX_DEPTH: u32 = 64;
@@ -32,14 +35,17 @@ impl JsonError {
     }
 }
 
-impl std::fmt::Display for JsonError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            JsonError::Eof(p) => write!(f, "JSON ends early at byte {p}"),
-            JsonError::Unexpected(p) => write!(f, "unexpected character at byte {p}"),
-            JsonError::TooDeep(p) => write!(f, "JSON nested deeper than {MAX_DEPTH} at byte {p}"),
-            JsonError::Trailing(p) => write!(f, "extra text after JSON at byte {p}"),
-        }
+/// The error as a message (`crate::cat!` piece; `to_message()` for a `String`).
+impl crate::core::text::Piece for JsonError {
+    fn push_to(&self, out: &mut String) {
+        let (what, p) = match *self {
+            JsonError::Eof(p) => ("JSON ends early at byte ", p),
+            JsonError::Unexpected(p) => ("unexpected character at byte ", p),
+            JsonError::TooDeep(p) => return crate::core::text::Piece::push_to(&crate::cat!("JSON nested deeper than ", MAX_DEPTH, " at byte ", p), out),
+            JsonError::Trailing(p) => ("extra text after JSON at byte ", p),
+        };
+        out.push_str(what);
+        crate::core::text::push_digits(out, p as u64);
     }
 }
 
@@ -515,11 +521,11 @@ fn parse_number(t: &str) -> f64 {
     }
     let mut v = mant as f64;
     if exp10 > 0 {
-        v *= 10f64.powi(exp10.min(400));
+        v *= crate::core::float::powi(10.0, exp10.min(400));
     } else if exp10 < 0 {
         // Dividing by an exact power of ten is more precise than multiplying by 1e-k.
         let k = (-exp10).min(400);
-        v = if k <= 22 { v / 10f64.powi(k) } else { v / 1e22 / 10f64.powi(k - 22) };
+        v = if k <= 22 { v / crate::core::float::powi(10.0, k) } else { v / 1e22 / crate::core::float::powi(10.0, k - 22) };
     }
     if neg {
         -v
@@ -585,7 +591,7 @@ fn unescape(raw: &str) -> String {
     out
 }
 
-fn hex4(chars: &mut std::str::Chars<'_>) -> u32 {
+fn hex4(chars: &mut ::core::str::Chars<'_>) -> u32 {
     let mut v = 0;
     for _ in 0..4 {
         v = v * 16 + chars.next().and_then(|c| c.to_digit(16)).unwrap_or(0);

@@ -12,6 +12,9 @@
 //! - [`LatencyTracker`] holds the overall window (raw and offset-corrected), a window per
 //!   event kind (bounded count of kinds), and the round-trip window.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Round trips kept for the clock-offset estimate.
 pub const OFFSET_SAMPLES: usize = 8;
 /// Event kinds with a latency window of their own; later kinds share the last one.
@@ -97,7 +100,7 @@ impl Window {
         let mut sorted = self.ring.clone();
         heap_sort(&mut sorted);
         let n = sorted.len();
-        let pick = |p: f64| sorted[(((n as f64) * p).ceil() as usize).clamp(1, n) - 1] as f64;
+        let pick = |p: f64| sorted[(crate::core::float::ceil((n as f64) * p) as usize).clamp(1, n) - 1] as f64;
         let sum: f64 = sorted.iter().map(|&v| v as f64).sum();
         Summary {
             count: self.count,

@@ -8,20 +8,23 @@
 //! [`Machine::tick`] to be called. `P` is how a frame is kept until it is delivered
 //! (a JS string handle in the browser, a `String` in native tests).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::alerts::{Alert, Alerts};
 use super::backoff::{Backoff, BackoffConfig, Rng};
 use super::health::{self, Counts, Health, Quality, Recent};
 use super::latency::{to_epoch_ms, LatencyTracker};
 use super::batcher::{Batch, BatchConfig, Batcher, FrameFold};
 use super::errors::{ErrorCode, SdkError};
-use super::options::Options;
+use super::options::{OptionError, Options};
 use super::protocol::{EventClass, Inbound, Protocol, ProtocolKind, ReplyInfo, ServerError};
 use super::refresh::{KindId, RefreshRules, RESYNC_BIT};
 use super::send_queue::{DropCause, SendQueue};
 use super::sequence::{SeqCheck, SequenceTracker};
 use super::stats::Stats;
 use super::text::{num, quoted};
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
 
 /// Requests awaiting a reply, at the most; older ones are forgotten.
 const MAX_PENDING_REQUESTS: usize = 256;
@@ -154,17 +157,20 @@ pub struct Machine<P> {
 }
 
 impl<P: Clone> Machine<P> {
-    /// A machine for validated `opts`. `seed` drives the backoff jitter.
-    pub fn new(opts: Options, seed: u64) -> Result<Self, String> {
+    /// A machine for validated `opts`. `seed` drives the backoff jitter. Refresh rules
+    /// the index cannot hold are a range error of `refreshRules`; a malformed initial
+    /// context id a type error of `contextIds`.
+    pub fn new(opts: Options, seed: u64) -> Result<Self, OptionError> {
+        let bad_rules = |msg: String| OptionError::range_error("refreshRules", msg);
         let rules = match &opts.refresh_rules {
-            Some(r) => RefreshRules::new(r, &opts.critical_kinds)?,
+            Some(r) => RefreshRules::new(r, &opts.critical_kinds).map_err(bad_rules)?,
             None => {
                 let mut base: Vec<(String, Vec<String>)> = super::refresh::DEFAULT_RULES
                     .iter()
                     .map(|(k, f)| (k.to_string(), f.iter().map(|s| s.to_string()).collect()))
                     .collect();
                 base.shrink_to_fit();
-                RefreshRules::new(&base, &opts.critical_kinds)?
+                RefreshRules::new(&base, &opts.critical_kinds).map_err(bad_rules)?
             }
         };
         let batcher = Batcher::new(BatchConfig {
@@ -215,9 +221,9 @@ impl<P: Clone> Machine<P> {
             next_metrics_at: None,
             opts,
         };
-        let initial = std::mem::take(&mut m.opts.context_ids);
+        let initial = ::core::mem::take(&mut m.opts.context_ids);
         for id in &initial {
-            m.protocol.check_context_id(id)?;
+            m.protocol.check_context_id(id).map_err(|msg| OptionError::type_error("contextIds", msg))?;
             if !m.subs.contains(id) {
                 m.subs.push(id.clone());
             }
@@ -516,12 +522,12 @@ impl<P: Clone> Machine<P> {
     pub fn on_close(&mut self, now: f64, code: u16, reason: &str) {
         match self.conn {
             Conn::Connecting { .. } => {
-                let msg = format!("connect attempt failed (close code {code}{})", reason_suffix(reason));
+                let msg = crate::cat!("connect attempt failed (close code ", code, reason_suffix(reason), ")");
                 self.lost(now, SdkError::new(ErrorCode::ConnectFailed, msg).with_close_code(code));
             }
             Conn::Open { since } => {
                 self.backoff.check_uptime(since, now);
-                let msg = format!("connection lost (close code {code}{})", reason_suffix(reason));
+                let msg = crate::cat!("connection lost (close code ", code, reason_suffix(reason), ")");
                 self.lost(now, SdkError::new(ErrorCode::ConnectionLost, msg).with_close_code(code));
             }
             _ => {}
@@ -535,7 +541,7 @@ impl<P: Clone> Machine<P> {
         self.stats.frames_received += 1;
         self.stats.bytes_received += bytes as u64;
         self.stats.frames_dropped += 1;
-        let msg = format!("frame of {bytes} bytes is over maxMessageBytes ({})", num(self.opts.max_message_bytes));
+        let msg = crate::cat!("frame of ", bytes, " bytes is over maxMessageBytes (", num(self.opts.max_message_bytes), ")");
         self.error(SdkError::new(ErrorCode::OversizedFrame, msg));
         self.advance(now);
     }
@@ -575,7 +581,7 @@ impl<P: Clone> Machine<P> {
         match self.protocol.decode(text) {
             Err(e) => {
                 self.stats.frames_dropped += 1;
-                let msg = format!("{e}; frame skipped: {}", snippet(text));
+                let msg = crate::cat!(e, "; frame skipped: ", snippet(text));
                 self.error(SdkError::new(ErrorCode::BadFrame, msg));
             }
             Ok(Inbound::Event(ev)) => {
@@ -585,7 +591,7 @@ impl<P: Clone> Machine<P> {
                         SeqCheck::Duplicate { last } => {
                             self.stats.duplicates += 1;
                             self.stats.frames_dropped += 1;
-                            let msg = format!("duplicate frame dropped: seq {} of {} is not after {}", num(seq), quoted(&ev.scope), num(last));
+                            let msg = crate::cat!("duplicate frame dropped: seq ", num(seq), " of ", quoted(&ev.scope), " is not after ", num(last));
                             self.error(SdkError::new(ErrorCode::DuplicateFrame, msg));
                             self.advance(now);
                             return;
@@ -659,7 +665,7 @@ impl<P: Clone> Machine<P> {
     }
 
     fn fold(&mut self, now: f64, scope: &str, kinds: &[super::json_reader::RawStr<'_>], payload: P) {
-        let mut buf = std::mem::take(&mut self.kind_buf);
+        let mut buf = ::core::mem::take(&mut self.kind_buf);
         buf.clear();
         for k in kinds {
             buf.push(if k.escaped { self.rules.intern(&k.value()) } else { self.rules.intern(k.raw) });
@@ -701,7 +707,7 @@ impl<P: Clone> Machine<P> {
                     .collect();
                 if !denied.is_empty() {
                     self.subs.retain(|s| !denied.contains(s));
-                    let msg = format!("the server denied the subscription to {}", denied.join(", "));
+                    let msg = crate::cat!("the server denied the subscription to ", denied.join(", "));
                     self.error(SdkError::new(ErrorCode::SubscriptionDenied, msg).with_ids(denied));
                 }
             }
@@ -717,7 +723,7 @@ impl<P: Clone> Machine<P> {
             },
             None => "request",
         };
-        let msg = format!("server refused a {what}: {}: {}", err.kind, err.detail);
+        let msg = crate::cat!("server refused a ", what, ": ", err.kind, ": ", err.detail);
         let ids = req.map(|r| r.ids).unwrap_or_default();
         self.error(SdkError::new(ErrorCode::ServerError, msg).with_ids(ids));
     }
@@ -770,7 +776,7 @@ impl<P: Clone> Machine<P> {
         match self.conn {
             Conn::Connecting { started, .. } if now >= started + self.opts.connect_timeout_ms => {
                 self.actions.push_back(Action::CloseSocket(4002, "connect timeout"));
-                let msg = format!("connect attempt timed out after {} ms", num(self.opts.connect_timeout_ms));
+                let msg = crate::cat!("connect attempt timed out after ", num(self.opts.connect_timeout_ms), " ms");
                 self.lost(now, SdkError::new(ErrorCode::ConnectFailed, msg));
             }
             Conn::Waiting { until } if now >= until && !self.hidden => self.start_attempt(now, true),
@@ -782,7 +788,7 @@ impl<P: Clone> Machine<P> {
                             self.send_probe(now, true);
                         } else {
                             self.actions.push_back(Action::CloseSocket(4000, "heartbeat timeout"));
-                            let msg = format!("no heartbeat reply within {} ms", num(self.opts.heartbeat_timeout_ms));
+                            let msg = crate::cat!("no heartbeat reply within ", num(self.opts.heartbeat_timeout_ms), " ms");
                             self.lost(now, SdkError::new(ErrorCode::HeartbeatTimeout, msg));
                         }
                     }
@@ -880,7 +886,7 @@ impl<P: Clone> Machine<P> {
             None => {
                 self.conn = Conn::Failed;
                 self.set_status(Status::Failed);
-                let msg = format!("gave up after {} reconnect attempts", self.backoff.retries());
+                let msg = crate::cat!("gave up after ", self.backoff.retries(), " reconnect attempts");
                 self.error(SdkError::new(ErrorCode::GaveUp, msg));
             }
         }
@@ -912,7 +918,7 @@ impl<P: Clone> Machine<P> {
             DropCause::Expired => "it waited longer than queuedMessageTtlMs",
             DropCause::Cleared => "clearQueue() was called",
         };
-        self.error(SdkError::new(ErrorCode::MessageDropped, format!("{n} queued message(s) dropped: {why}")));
+        self.error(SdkError::new(ErrorCode::MessageDropped, crate::cat!(n, " queued message(s) dropped: ", why)));
     }
 }
 
@@ -920,7 +926,7 @@ fn reason_suffix(reason: &str) -> String {
     if reason.is_empty() {
         String::new()
     } else {
-        format!(", reason {}", quoted(reason))
+        crate::cat!(", reason ", quoted(reason))
     }
 }
 
@@ -931,7 +937,7 @@ fn snippet(text: &str) -> String {
         end -= 1;
     }
     if end < text.len() {
-        format!("{}…", super::json_reader::slice(text, 0, end))
+        crate::cat!(super::json_reader::slice(text, 0, end), "…")
     } else {
         text.to_string()
     }

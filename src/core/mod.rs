@@ -2,6 +2,7 @@
 //!
 //! - [`machine`]: the connection manager state machine that ties the parts together;
 //! - [`protocol`]: the Calimero and json codecs, over the zero-copy [`json_reader`];
+//! - [`json_writer`], [`snapshot`]: structured values (the stats snapshot) as JSON text for JS;
 //! - [`batcher`]: bursts of state frames folded into batches;
 //! - [`refresh`]: event kinds to refresh flags;
 //! - [`backoff`]: reconnect delays with full jitter;
@@ -10,20 +11,28 @@
 //! - [`latency`], [`alerts`], [`health`]: latency windows, clock offset, degradation
 //!   alerts, connection quality and health;
 //! - [`options`]: defaults, profiles, validation;
+//! - [`options_text`]: reading the options (as JSON text) with type errors naming the option;
 //! - [`errors`], [`stats`]: what is reported to the app.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 pub mod alerts;
 pub mod backoff;
 pub mod batcher;
 pub mod errors;
+pub mod float;
 pub mod health;
 pub mod json_reader;
+pub mod json_writer;
 pub mod latency;
 pub mod machine;
 pub mod options;
+pub mod options_text;
 pub mod protocol;
 pub mod refresh;
 pub mod send_queue;
 pub mod sequence;
+pub mod snapshot;
 pub mod stats;
 pub mod text;

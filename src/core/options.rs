@@ -4,6 +4,9 @@
 //! `TypeError`s naming the option); [`Options::validate`] then checks ranges and the
 //! URL, so every rule about option values is testable natively.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::protocol::ProtocolKind;
 use super::text::{num, quoted};
 
@@ -31,7 +34,7 @@ impl OptionError {
     }
     /// The message as thrown: `SocketManager option "x": ...`.
     pub fn full_message(&self) -> String {
-        format!("SocketManager option \"{}\": {}", self.option, self.message)
+        crate::cat!("SocketManager option \"", self.option, "\": ", self.message)
     }
 }
 
@@ -165,14 +168,14 @@ impl Options {
     pub fn validate(&self) -> Result<(), OptionError> {
         check_url(&self.url)?;
         let whole = |name: &'static str, v: f64, min: f64, max: f64| -> Result<(), OptionError> {
-            if !v.is_finite() || v.fract() != 0.0 || v < min || v > max {
-                return Err(OptionError::range_error(name, format!("must be a whole number from {} to {}, got {}", num(min), num(max), num(v))));
+            if !v.is_finite() || crate::core::float::fract(v) != 0.0 || v < min || v > max {
+                return Err(OptionError::range_error(name, crate::cat!("must be a whole number from ", num(min), " to ", num(max), ", got ", num(v))));
             }
             Ok(())
         };
         let ms = |name: &'static str, v: f64, min: f64| -> Result<(), OptionError> {
             if !v.is_finite() || v < min || v > 86_400_000.0 {
-                return Err(OptionError::range_error(name, format!("must be from {} to 86400000 ms, got {}", num(min), num(v))));
+                return Err(OptionError::range_error(name, crate::cat!("must be from ", num(min), " to 86400000 ms, got ", num(v))));
             }
             Ok(())
         };
@@ -182,7 +185,7 @@ impl Options {
         if self.max_batch_wait_ms < self.batch_window_ms {
             return Err(OptionError::range_error(
                 "maxBatchWaitMs",
-                format!("must be at least batchWindowMs ({}), got {}", num(self.batch_window_ms), num(self.max_batch_wait_ms)),
+                crate::cat!("must be at least batchWindowMs (", num(self.batch_window_ms), "), got ", num(self.max_batch_wait_ms)),
             ));
         }
         ms("reconnectInitialDelayMs", self.reconnect_initial_delay_ms, 0.0)?;
@@ -190,11 +193,11 @@ impl Options {
         if self.reconnect_max_delay_ms < self.reconnect_initial_delay_ms {
             return Err(OptionError::range_error(
                 "reconnectMaxDelayMs",
-                format!("must be at least reconnectInitialDelayMs ({})", num(self.reconnect_initial_delay_ms)),
+                crate::cat!("must be at least reconnectInitialDelayMs (", num(self.reconnect_initial_delay_ms), ")"),
             ));
         }
         if !(self.reconnect_multiplier.is_finite() && (1.0..=100.0).contains(&self.reconnect_multiplier)) {
-            return Err(OptionError::range_error("reconnectMultiplier", format!("must be from 1 to 100, got {}", num(self.reconnect_multiplier))));
+            return Err(OptionError::range_error("reconnectMultiplier", crate::cat!("must be from 1 to 100, got ", num(self.reconnect_multiplier))));
         }
         ms("reconnectMinUptimeMs", self.reconnect_min_uptime_ms, 0.0)?;
         if self.reconnect_max_attempts != f64::INFINITY {
@@ -212,7 +215,7 @@ impl Options {
         if self.latency_critical_ms < self.latency_warn_ms {
             return Err(OptionError::range_error(
                 "latencyCriticalMs",
-                format!("must be at least latencyWarnMs ({}), got {}", num(self.latency_warn_ms), num(self.latency_critical_ms)),
+                crate::cat!("must be at least latencyWarnMs (", num(self.latency_warn_ms), "), got ", num(self.latency_critical_ms)),
             ));
         }
         if self.metrics_interval_ms != 0.0 {
@@ -231,7 +234,7 @@ pub fn check_url(url: &str) -> Result<(), OptionError> {
     let rest = lower.strip_prefix("ws://").or_else(|| lower.strip_prefix("wss://"));
     match rest {
         Some(r) if !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace) => Ok(()),
-        _ => Err(OptionError::type_error("url", format!("must be a ws:// or wss:// URL with a host, got {}", quoted(url)))),
+        _ => Err(OptionError::type_error("url", crate::cat!("must be a ws:// or wss:// URL with a host, got ", quoted(url)))),
     }
 }
 

@@ -5,6 +5,9 @@
 //! [`MAX_KINDS`] distinct names, further unknown kinds count under [`OTHER_KIND`], so a
 //! server that sends endless new kind names cannot grow memory.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// An interned event kind.
 pub type KindId = u16;
 
@@ -97,7 +100,7 @@ impl RefreshRules {
             return Ok(1 << i);
         }
         if self.flags.len() >= MAX_FLAGS {
-            return Err(format!("at most {MAX_FLAGS} distinct flags are supported"));
+            return Err(crate::cat!("at most ", MAX_FLAGS, " distinct flags are supported"));
         }
         self.flags.push(flag.into());
         Ok(1 << (self.flags.len() - 1))

@@ -2,8 +2,11 @@
 //! order, bounded in count and optionally in age. Every message it drops is returned
 //! to the caller so that it is counted and reported, never lost silently.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::options::QueueOverflow;
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
 
 /// Why a queued message was dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,10 @@
 //! duplicate (dropped). The table is bounded: past [`MAX_SCOPES`] the least recently
 //! inserted scope is forgotten, and its next frame simply sets a new baseline.
 
-use std::collections::VecDeque;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::collections::VecDeque;
 
 /// Scopes tracked at the most.
 pub const MAX_SCOPES: usize = 4096;

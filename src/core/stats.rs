@@ -1,5 +1,8 @@
 //! Counters kept by the machine; the web layer turns them into the `stats()` object.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::errors::ErrorCode;
 use super::refresh::MAX_KINDS;
 

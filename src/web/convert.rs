@@ -2,12 +2,14 @@
 //! Frames become JS objects only here, when delivered: the core's normalized JSON text
 //! of each latest frame goes through one `JSON.parse`.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::batcher::Batch;
 use crate::core::errors::{ErrorCode, SdkError};
 use crate::core::machine::Machine;
 use crate::core::alerts::Alert;
 use crate::core::health::{Health, Quality};
-use crate::core::latency::Summary;
 use crate::core::refresh::RESYNC_BIT;
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -53,7 +55,7 @@ pub fn frame_value(m: &Machine<Kept>, kept: &Kept, found: &mut Found) -> Option<
             }
         }
         Err(e) => {
-            found.errors.push(SdkError::new(ErrorCode::BadFrame, e.to_string()));
+            found.errors.push(SdkError::new(ErrorCode::BadFrame, crate::cat!(e)));
             None
         }
     }
@@ -193,15 +195,6 @@ pub fn error_value(e: &SdkError) -> JsValue {
     err.into()
 }
 
-fn summary_value(s: &Summary) -> Object {
-    let o = Object::new();
-    set(&o, "count", s.count as f64);
-    for (k, v) in [("min", s.min), ("max", s.max), ("mean", s.mean), ("p50", s.p50), ("p95", s.p95), ("p99", s.p99)] {
-        set(&o, k, v);
-    }
-    o
-}
-
 /// The `onDegraded` notice.
 pub fn alert_value(a: &Alert) -> JsValue {
     let o = Object::new();
@@ -219,76 +212,10 @@ pub fn health_value(h: Health, q: Quality) -> JsValue {
     o.into()
 }
 
-/// The `stats()` snapshot.
+/// The `stats()` snapshot (written by the core as JSON text).
 pub fn stats_value(m: &mut Machine<Kept>, now: f64) -> JsValue {
-    let fps = m.frames_per_second(now);
-    let m = &*m;
-    let s = m.stats();
-    let o = Object::new();
-    set(&o, "framesPerSecond", fps);
-    set(&o, "status", m.status().name());
-    set(&o, "framesReceived", s.frames_received as f64);
-    set(&o, "bytesReceived", s.bytes_received as f64);
-    set(&o, "framesBatched", s.frames_batched as f64);
-    set(&o, "sideEvents", s.side_events as f64);
-    set(&o, "batchesDelivered", s.batches_delivered as f64);
-    let fpb = if s.batches_delivered > 0 { s.frames_batched as f64 / s.batches_delivered as f64 } else { 0.0 };
-    set(&o, "framesPerBatch", fpb);
-    set(&o, "largestBatch", s.largest_batch);
-    set(&o, "refreshesSaved", s.refreshes_saved() as f64);
-    set(&o, "framesDropped", s.frames_dropped as f64);
-    set(&o, "errors", s.errors as f64);
-    let by = Object::new();
-    for code in ErrorCode::ALL {
-        let n = s.errors_by_code[code.index()];
-        if n > 0 {
-            set(&by, code.name(), n as f64);
-        }
-    }
-    set(&o, "errorsByCode", by);
-    set(&o, "connectAttempts", s.connect_attempts as f64);
-    set(&o, "reconnects", s.reconnects as f64);
-    set(&o, "retries", m.retries());
-    set(&o, "messagesSent", s.messages_sent as f64);
-    set(&o, "messagesQueued", s.messages_queued as f64);
-    set(&o, "messagesDropped", s.messages_dropped as f64);
-    set(&o, "queued", m.queued() as u32);
-    set(&o, "gaps", s.gaps as f64);
-    set(&o, "duplicates", s.duplicates as f64);
-    set(&o, "pendingFrames", m.pending_frames());
-    let kinds = Object::new();
-    for (id, n) in s.kinds_seen.iter().enumerate() {
-        if *n > 0 {
-            set(&kinds, m.rules().kind_name(id as u16), *n as f64);
-        }
-    }
-    set(&o, "kindsSeen", kinds);
-    let subs: Array = m.subscriptions().iter().map(|s| JsValue::from_str(s)).collect();
-    set(&o, "subscriptions", subs);
-    set(&o, "lastRttMs", m.last_rtt_ms().map_or(JsValue::NULL, JsValue::from_f64));
-    set(&o, "memoryBytes", memory_bytes());
-    let lat = m.latency();
-    set(&o, "latency", summary_value(&lat.corrected.summary()));
-    set(&o, "latencyRaw", summary_value(&lat.raw.summary()));
-    let by_kind = Object::new();
-    for (kind, sum) in lat.by_kind() {
-        set(&by_kind, kind, summary_value(&sum));
-    }
-    set(&o, "latencyByKind", by_kind);
-    set(&o, "rtt", summary_value(&lat.rtt.summary()));
-    let hist = Object::new();
-    let bounds: Array = crate::core::latency::HISTOGRAM_BOUNDS.iter().map(|&b| JsValue::from_f64(b)).collect();
-    let counts: Array = lat.corrected.histogram().iter().map(|&c| JsValue::from(c)).collect();
-    set(&hist, "boundsMs", bounds);
-    set(&hist, "counts", counts);
-    set(&o, "latencyHistogram", hist);
-    set(&o, "clockOffsetMs", lat.offset.offset().map_or(JsValue::NULL, JsValue::from_f64));
-    set(&o, "clockOffsetUncertaintyMs", lat.offset.uncertainty().map_or(JsValue::NULL, JsValue::from_f64));
-    let (health, quality) = m.health();
-    set(&o, "health", health.name());
-    set(&o, "connectionQuality", quality.name());
-    set(&o, "alertsRaised", m.alerts_raised() as f64);
-    o.into()
+    let text = crate::core::snapshot::stats_json(m, now, memory_bytes());
+    JSON::parse(&text).unwrap_or(JsValue::NULL)
 }
 
 /// Bytes of wasm linear memory in use (its current size).

@@ -3,30 +3,21 @@
 //! created (or leaked) per subscription. Callbacks are always invoked with no Rust
 //! borrow of the manager live, and a throwing callback is caught and reported.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-#[wasm_bindgen(inline_js = "export function remover(list, cb) {
-  return () => { const i = list.indexOf(cb); if (i >= 0) list.splice(i, 1); };
-}
-export function callAll(list, arg) {
-  const fns = list.slice();
-  let promises = null, thrown = null;
-  for (let i = 0; i < fns.length; i++) {
-    try {
-      const r = fns[i](arg);
-      if (r !== null && typeof r === 'object' && typeof r.then === 'function') (promises ??= []).push(r);
-    } catch (e) {
-      (thrown ??= []).push(e);
-    }
-  }
-  return promises === null && thrown === null ? null : [promises, thrown];
-}")]
+#[wasm_bindgen(module = "/src/web/helpers.js")]
 extern "C" {
     fn remover(list: &Array, cb: &Function) -> Function;
     #[wasm_bindgen(js_name = callAll)]
     fn call_all_js(list: &Array, arg: &JsValue) -> JsValue;
+    /// Calls `done(reasons)` once every thenable has settled, with the rejections.
+    #[wasm_bindgen(js_name = afterAll)]
+    pub fn after_all(promises: &Array, done: &JsValue);
 }
 
 /// One kind of callback.

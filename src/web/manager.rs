@@ -6,10 +6,13 @@
 //! never while a JS callback runs. A callback may therefore call back into the manager
 //! (send, subscribe, close, even free) at any time.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::convert::{
     alert_value, batch_builder, batch_value, error_value, frame_value, health_value, set, stats_value, BatchBuilder, Found, Kept,
 };
-use super::listeners::{call_all, Listeners};
+use super::listeners::{after_all, call_all, Listeners};
 use super::live::live_counts;
 use super::timer::Timer;
 use super::now_ms;
@@ -18,10 +21,9 @@ use super::page_events::{PageEvent, PageEvents};
 use super::socket::{FrameScanner, ScanHandlers, Socket, SocketEvent};
 use crate::core::errors::{ErrorCode, SdkError};
 use crate::core::machine::{Action, Machine};
-use crate::core::options::OptionError;
-use js_sys::{Array, Function, Object, Promise, Reflect};
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use js_sys::{Array, Function, Object};
+use ::core::cell::RefCell;
+use alloc::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -39,6 +41,8 @@ struct State {
     scan_handlers: Option<ScanHandlers>,
     /// Decodes a kept frame's text when the app reads `batch.latest[id]`.
     decoder: Option<Closure<dyn Fn(JsValue, f64) -> JsValue>>,
+    /// Called when the thenables a batch callback returned have settled.
+    settled: Option<Closure<dyn Fn(Array)>>,
     /// Builds batch objects in JS (holds the decoder and the cached names).
     builder: Option<BatchBuilder>,
     /// The scanner's names, fetched once per new id.
@@ -55,25 +59,15 @@ pub struct SocketManager {
     state: Shared,
 }
 
-#[wasm_bindgen(start)]
-fn start() {
-    #[cfg(feature = "console-panic")]
-    console_error_panic_hook::set_once();
-}
-
 #[wasm_bindgen]
 impl SocketManager {
     /// Creates a manager; throws a `TypeError`/`RangeError` naming a bad option.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<SocketManager, JsValue> {
-        let opts = read_options(&options).map_err(|e| to_js_error(&e))?;
+        let opts = read_options(&options)?;
         let debug = opts.debug;
         let seed = (js_sys::Math::random() * 9.007_199_254_740_991e15) as u64;
-        let machine = Machine::new(opts, seed).map_err(|msg| {
-            let option = if msg.contains("context id") { "contextIds" } else { "refreshRules" };
-            let kind = if option == "contextIds" { OptionError::type_error(option, msg) } else { OptionError::range_error(option, msg) };
-            to_js_error(&kind)
-        })?;
+        let machine = Machine::new(opts, seed).map_err(|e| to_js_error(&e))?;
         let state = Rc::new(RefCell::new(State {
             machine,
             socket: None,
@@ -84,6 +78,7 @@ impl SocketManager {
             scanner: FrameScanner::new(),
             scan_handlers: None,
             decoder: None,
+            settled: None,
             builder: None,
             names: Vec::new(),
             kind_ids: Vec::new(),
@@ -110,6 +105,8 @@ impl SocketManager {
             let decoder = Closure::<dyn Fn(JsValue, f64) -> JsValue>::new(move |text: JsValue, at: f64| decode_late(&weak, text, at));
             s.builder = Some(batch_builder(&s.machine, decoder.as_ref(), &s.scanner));
             s.decoder = Some(decoder);
+            let weak = Rc::downgrade(&state);
+            s.settled = Some(Closure::new(move |rejected: Array| on_settled(&weak, rejected)));
         }
         Ok(SocketManager { state })
     }
@@ -137,7 +134,7 @@ impl SocketManager {
     /// Subscribes to more context ids (sent now if open, else on open; re-sent after
     /// every reconnect). Returns the ids refused as malformed (also reported to onError).
     pub fn subscribe(&self, context_ids: JsValue) -> Result<Array, JsValue> {
-        let ids = strings_of(&context_ids, "contextIds").map_err(|e| to_js_error(&e))?;
+        let ids = strings_of(&context_ids, "contextIds")?;
         let mut refused = Vec::new();
         drive(&self.state, |m, now| refused = m.subscribe(now, &ids));
         Ok(refused.iter().map(|s| JsValue::from_str(s)).collect())
@@ -145,7 +142,7 @@ impl SocketManager {
 
     /// Removes subscriptions.
     pub fn unsubscribe(&self, context_ids: JsValue) -> Result<(), JsValue> {
-        let ids = strings_of(&context_ids, "contextIds").map_err(|e| to_js_error(&e))?;
+        let ids = strings_of(&context_ids, "contextIds")?;
         drive(&self.state, |m, now| m.unsubscribe(now, &ids));
         Ok(())
     }
@@ -279,6 +276,7 @@ impl Drop for SocketManager {
         s.scan_handlers = None;
         s.builder = None;
         s.decoder = None;
+        s.settled = None;
         s.listeners.clear();
     }
 }
@@ -509,27 +507,18 @@ fn apply_found(state: &Shared, found: Found) {
 }
 
 /// The batch callbacks returned these thenables: the next batch waits until all have
-/// settled; rejections are reported like throws.
+/// settled (the `settled` closure runs then); rejections are reported like throws.
 fn settle_after(state: &Shared, promises: Array) {
-    let weak = Rc::downgrade(state);
-    wasm_bindgen_futures::spawn_local(async move {
-        let settled = wasm_bindgen_futures::JsFuture::from(Promise::all_settled(&promises)).await;
-        let Some(state) = weak.upgrade() else { return };
-        let rejected: Vec<JsValue> = settled
-            .ok()
-            .map(|v| Array::from(&v).iter().filter(|r| status_of(r) == "rejected").map(|r| reason_of(&r)).collect())
-            .unwrap_or_default();
-        report_thrown(&state, "onBatch", rejected);
-        drive(&state, |m, now| m.batch_settled(now));
-    });
+    let s = state.borrow();
+    if let Some(done) = &s.settled {
+        after_all(&promises, done.as_ref());
+    }
 }
 
-fn status_of(r: &JsValue) -> String {
-    Reflect::get(r, &"status".into()).ok().and_then(|s| s.as_string()).unwrap_or_default()
-}
-
-fn reason_of(r: &JsValue) -> JsValue {
-    Reflect::get(r, &"reason".into()).unwrap_or(JsValue::UNDEFINED)
+fn on_settled(weak: &Weak<RefCell<State>>, rejected: Array) {
+    let Some(state) = weak.upgrade() else { return };
+    report_thrown(&state, "onBatch", rejected.iter().collect());
+    drive(&state, |m, now| m.batch_settled(now));
 }
 
 /// Reports callbacks that threw as `callbackThrew` errors.
@@ -540,7 +529,7 @@ fn report_thrown(state: &Shared, which: &str, thrown: Vec<JsValue>) {
             .map(|e| String::from(e.message()))
             .or_else(|| t.as_string())
             .unwrap_or_else(|| "a non-Error value".into());
-        let err = SdkError::new(ErrorCode::CallbackThrew, format!("{which} callback threw: {detail}"));
+        let err = SdkError::new(ErrorCode::CallbackThrew, crate::cat!(which, " callback threw: ", detail));
         if let Ok(mut s) = state.try_borrow_mut() {
             s.machine.report(now_ms(), err);
         }

@@ -8,7 +8,11 @@
 //! - [`options_js`]: reading the JS options object (TypeError/RangeError naming the option);
 //! - [`convert`]: batches, stats and errors as JS values;
 //! - [`listeners`]: the app's callbacks and the functions that remove them;
-//! - [`live`]: counts of live handles, for leak tests.
+//! - [`live`]: counts of live handles, for leak tests;
+//! - `runtime`: the allocator and panic handler of the `no_std` build.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 pub mod convert;
 pub mod listeners;
@@ -16,6 +20,8 @@ pub mod live;
 pub mod manager;
 pub mod options_js;
 pub mod page_events;
+#[cfg(not(feature = "std"))]
+mod runtime;
 pub mod socket;
 pub mod timer;
 

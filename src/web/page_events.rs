@@ -1,6 +1,9 @@
 //! Page-level listeners (`online`, `offline`, `visibilitychange`). Each listener is
 //! owned by an [`EventListener`] whose `Drop` removes it, then frees its closure.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use super::live::{Handle, LiveGuard};

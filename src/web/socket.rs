@@ -3,6 +3,9 @@
 //! connecting or open) with the code the manager chose, then frees the closures. So a
 //! replaced or closed socket can never call back into the manager.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use super::live::{Handle, LiveGuard};

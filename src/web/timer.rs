@@ -1,11 +1,14 @@
-//! The manager's one timer: a JS `setTimeout` driven by `timer.js`, with one callback
+//! The manager's one timer: a JS `setTimeout` driven by `helpers.js`, with one callback
 //! closure for the manager's whole life. Dropping [`Timer`] clears the pending timeout
 //! first, then frees the closure.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 use super::live::{Handle, LiveGuard};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/web/timer.js")]
+#[wasm_bindgen(module = "/src/web/helpers.js")]
 extern "C" {
     #[wasm_bindgen(js_name = Timer)]
     type JsTimer;

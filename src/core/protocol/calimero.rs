@@ -5,10 +5,13 @@
 //! {"kind","data":[bytes],"handler"}]}}}`, and the pre-2025 split `StateMutation` +
 //! `ExecutionEvent` frames. Key order is never relied on.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::{apply_edits, EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError};
 use crate::core::json_reader::{slice, validate, write_string, JsonResult, RawStr, Reader, ValueKind};
 use crate::core::text::quoted;
-use std::borrow::Cow;
+use alloc::borrow::Cow;
 
 /// What the top-level `id` held.
 #[derive(Clone, Copy, PartialEq)]
@@ -56,7 +59,7 @@ fn scan<'a>(text: &'a str, want_spans: bool) -> Result<Scan<'a>, FrameError> {
                 }
                 ValueKind::Number => {
                     let n = r.number()?;
-                    if n >= 0.0 && n.fract() == 0.0 && n <= 9.007_199_254_740_991e15 {
+                    if n >= 0.0 && crate::core::float::fract(n) == 0.0 && n <= 9.007_199_254_740_991e15 {
                         Id::Number(n as u64)
                     } else {
                         Id::Other
@@ -331,7 +334,7 @@ pub fn check_context_id(id: &str) -> Result<(), String> {
     let mut bytes: Vec<u8> = Vec::with_capacity(33);
     for (i, c) in id.bytes().enumerate() {
         let Some(digit) = BASE58.iter().position(|&b| b == c) else {
-            return Err(format!("context id {} contains invalid character '{}' at byte {i}", quoted(id), c as char));
+            return Err(crate::cat!("context id ", quoted(id), " contains invalid character '", c as char, "' at byte ", i));
         };
         let mut carry = digit as u32;
         for b in bytes.iter_mut() {
@@ -344,13 +347,13 @@ pub fn check_context_id(id: &str) -> Result<(), String> {
             carry >>= 8;
         }
         if bytes.len() > 32 {
-            return Err(format!("context id {} is longer than 32 bytes", quoted(id)));
+            return Err(crate::cat!("context id ", quoted(id), " is longer than 32 bytes"));
         }
     }
     let zeros = id.bytes().take_while(|&b| b == b'1').count();
     let len = zeros + bytes.len();
     if len != 32 {
-        return Err(format!("context id {} is {len} bytes, not 32", quoted(id)));
+        return Err(crate::cat!("context id ", quoted(id), " is ", len, " bytes, not 32"));
     }
     Ok(())
 }

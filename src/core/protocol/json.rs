@@ -6,9 +6,12 @@
 //! ping and `{"type":"subscribed","contextIds":[..]}` a subscribe; `{"type":"error"}`
 //! is a server error. Every other frame is a state event and goes through the batcher.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::{apply_edits, member_removal, offset_in, EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError};
 use crate::core::json_reader::{JsonResult, RawStr, Reader, ValueKind};
-use std::borrow::Cow;
+use alloc::borrow::Cow;
 
 #[derive(Default)]
 struct Fields<'a> {

@@ -6,11 +6,14 @@
 //! produce the app-facing JSON text of a frame only when it is delivered
 //! ([`Protocol::normalize`]).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 pub mod calimero;
 pub mod json;
 
 use super::json_reader::{JsonError, RawStr};
-use std::borrow::Cow;
+use alloc::borrow::Cow;
 
 /// Which wire protocol a manager speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,11 +107,18 @@ pub enum FrameError {
     UnknownShape(&'static str),
 }
 
-impl std::fmt::Display for FrameError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// The error as a message (a `crate::cat!` piece).
+impl crate::core::text::Piece for FrameError {
+    fn push_to(&self, out: &mut String) {
         match self {
-            FrameError::Malformed(e) => write!(f, "malformed frame: {e}"),
-            FrameError::UnknownShape(what) => write!(f, "frame of unknown shape: {what}"),
+            FrameError::Malformed(e) => {
+                out.push_str("malformed frame: ");
+                e.push_to(out);
+            }
+            FrameError::UnknownShape(what) => {
+                out.push_str("frame of unknown shape: ");
+                out.push_str(what);
+            }
         }
     }
 }
@@ -186,7 +196,7 @@ impl Protocol {
         match self.kind {
             ProtocolKind::Calimero => {
                 out.push_str("{\"id\":");
-                out.push_str(&id.to_string());
+                crate::core::text::push_digits(&mut out, id);
                 out.push_str(",\"method\":\"");
                 out.push_str(method);
                 out.push_str("\",\"params\":{\"contextIds\":");

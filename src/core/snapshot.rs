@@ -1,0 +1,114 @@
+//! The `stats()` snapshot (also what `onMetrics` receives) as JSON text: counters,
+//! latency summaries and histogram, clock offset, health. The README's stats table
+//! documents every field.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use super::errors::ErrorCode;
+use super::json_writer::Obj;
+use super::latency::{Summary, HISTOGRAM_BOUNDS};
+use super::machine::Machine;
+
+fn summary(o: &mut Obj<'_>, key: &str, s: &Summary) {
+    o.obj(key, |o| {
+        o.num("count", s.count as f64).num("min", s.min).num("max", s.max).num("mean", s.mean);
+        o.num("p50", s.p50).num("p95", s.p95).num("p99", s.p99);
+    });
+}
+
+/// The snapshot of `m` at `now`; `memory_bytes` is the wasm memory size the web layer
+/// reads.
+pub fn stats_json<P: Clone>(m: &mut Machine<P>, now: f64, memory_bytes: f64) -> String {
+    let fps = m.frames_per_second(now);
+    let m = &*m;
+    let s = m.stats();
+    let mut out = String::with_capacity(1024);
+    let mut o = Obj::start(&mut out);
+    o.num("framesPerSecond", fps).str("status", m.status().name());
+    o.num("framesReceived", s.frames_received as f64).num("bytesReceived", s.bytes_received as f64);
+    o.num("framesBatched", s.frames_batched as f64).num("sideEvents", s.side_events as f64);
+    o.num("batchesDelivered", s.batches_delivered as f64);
+    let fpb = if s.batches_delivered > 0 { s.frames_batched as f64 / s.batches_delivered as f64 } else { 0.0 };
+    o.num("framesPerBatch", fpb).num("largestBatch", s.largest_batch as f64);
+    o.num("refreshesSaved", s.refreshes_saved() as f64).num("framesDropped", s.frames_dropped as f64);
+    o.num("errors", s.errors as f64);
+    o.obj("errorsByCode", |by| {
+        for code in ErrorCode::ALL {
+            let n = s.errors_by_code[code.index()];
+            if n > 0 {
+                by.num(code.name(), n as f64);
+            }
+        }
+    });
+    o.num("connectAttempts", s.connect_attempts as f64).num("reconnects", s.reconnects as f64);
+    o.num("retries", m.retries() as f64).num("messagesSent", s.messages_sent as f64);
+    o.num("messagesQueued", s.messages_queued as f64).num("messagesDropped", s.messages_dropped as f64);
+    o.num("queued", m.queued() as f64).num("gaps", s.gaps as f64).num("duplicates", s.duplicates as f64);
+    o.num("pendingFrames", m.pending_frames() as f64);
+    o.obj("kindsSeen", |kinds| {
+        for (id, n) in s.kinds_seen.iter().enumerate() {
+            if *n > 0 {
+                kinds.num(m.rules().kind_name(id as u16), *n as f64);
+            }
+        }
+    });
+    o.strs("subscriptions", m.subscriptions().iter().map(|s| s.as_str()));
+    o.opt("lastRttMs", m.last_rtt_ms()).num("memoryBytes", memory_bytes);
+    let lat = m.latency();
+    summary(&mut o, "latency", &lat.corrected.summary());
+    summary(&mut o, "latencyRaw", &lat.raw.summary());
+    o.obj("latencyByKind", |by| {
+        for (kind, sum) in lat.by_kind() {
+            summary(by, kind, &sum);
+        }
+    });
+    summary(&mut o, "rtt", &lat.rtt.summary());
+    o.obj("latencyHistogram", |h| {
+        h.nums("boundsMs", HISTOGRAM_BOUNDS.iter().copied());
+        h.nums("counts", lat.corrected.histogram().iter().map(|&c| c as f64));
+    });
+    o.opt("clockOffsetMs", lat.offset.offset()).opt("clockOffsetUncertaintyMs", lat.offset.uncertainty());
+    let (health, quality) = m.health();
+    o.str("health", health.name()).str("connectionQuality", quality.name());
+    o.num("alertsRaised", m.alerts_raised() as f64);
+    o.end();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::json_reader::{validate, Reader};
+    use crate::core::options::{Options, Profile};
+
+    /// The number at `key` of the top-level object of `json`.
+    fn top_num(json: &str, key: &str) -> Option<f64> {
+        let mut found = None;
+        Reader::new(json)
+            .object(|r, k| {
+                if k.eq_str(key) {
+                    found = r.number_or_skip()?;
+                } else {
+                    r.skip()?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        found
+    }
+
+    #[test]
+    fn the_snapshot_is_json_with_every_counter() {
+        let mut m: Machine<u32> = Machine::new(Options::defaults("ws://h/ws", Profile::Default), 1).unwrap();
+        m.connect(0.0);
+        let json = stats_json(&mut m, 10.0, 65536.0);
+        assert!(validate(&json).is_ok(), "{json}");
+        assert_eq!(top_num(&json, "connectAttempts"), Some(1.0));
+        assert_eq!(top_num(&json, "memoryBytes"), Some(65536.0));
+        assert_eq!(top_num(&json, "lastRttMs"), None, "no round trip yet: null");
+        for key in ["\"latency\":{\"count\":0", "\"latencyHistogram\":{\"boundsMs\":[", "\"status\":\"connecting\"", "\"subscriptions\":[]"] {
+            assert!(json.contains(key), "{key} missing in {json}");
+        }
+    }
+}
