@@ -1,5 +1,7 @@
-// The small JS helpers of the web layer, in one module (each extra module is one more
-// request when the package loads): the timer, the listener lists, and the options text.
+// The small JS helpers of the web layer, in one module: the timer, the listener lists,
+// and the options text. Each module is one more request when the package loads; with
+// five snippet modules, wasm-bindgen-test-runner's file server was seen to stall the
+// browser tests now and then (a request left unread), with three it has not.
 
 // The manager's one timer. `schedule(at, now)` keeps an already-set timeout that fires
 // no later than `at` (it fires early, finds nothing due, and the next deadline is set
