@@ -76,3 +76,73 @@ export function jsonOf(o) {
     return v;
   });
 }
+
+// Page listeners of one manager: `online`/`offline` on window, `visibilitychange` on
+// document. `on(code)` is called with 1 online, 2 offline, 3 visible, 4 hidden.
+// `count` says how many were added (for the leak counters); `detach()` removes them.
+export class PageListeners {
+  constructor(on) {
+    const g = globalThis;
+    this.added = [];
+    const add = (target, type, code) => {
+      if (!target || typeof target.addEventListener !== 'function') return;
+      const fn = () => on(typeof code === 'function' ? code() : code);
+      target.addEventListener(type, fn);
+      this.added.push([target, type, fn]);
+    };
+    add(g.window, 'online', 1);
+    add(g.window, 'offline', 2);
+    add(g.document, 'visibilitychange', () => (pageVisible() ? 3 : 4));
+    this.count = this.added.length;
+  }
+
+  detach() {
+    for (const [target, type, fn] of this.added) target.removeEventListener(type, fn);
+    this.added = [];
+  }
+}
+
+export function pageVisible() {
+  return typeof document === 'undefined' || !document.hidden;
+}
+
+// One WebSocket and its handlers. `on(-1, "")` when it opens, `on(code, reason)` when
+// it closes (an error is always followed by a close); messages go to `scanner`.
+// `detach(code, reason)` removes every handler, then closes the socket if it is still
+// connecting or open, so a replaced socket never calls back.
+export class Sock {
+  constructor(url, scanner, on) {
+    const ws = new WebSocket(url);
+    ws.binaryType = 'arraybuffer';
+    ws.onopen = () => on(-1, '');
+    ws.onclose = (e) => on(e.code, e.reason);
+    ws.onerror = () => {};
+    scanner.attach(ws);
+    this.ws = ws;
+  }
+
+  send(text) {
+    try {
+      this.ws.send(text);
+    } catch (_) {
+      // Not open: the manager only sends on open sockets; a race with close is a drop.
+    }
+  }
+
+  detach(code, reason) {
+    const ws = this.ws;
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    if (ws.readyState === 0 || ws.readyState === 1) {
+      try {
+        ws.close(code, reason);
+      } catch (_) {
+        ws.close();
+      }
+    }
+  }
+}
+
+// `console[level](what, value)`: the manager's debug log, warnings and errors.
+export function consoleSay(level, what, value) {
+  console[level](what, value);
+}

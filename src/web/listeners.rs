@@ -18,6 +18,9 @@ extern "C" {
     /// Calls `done(reasons)` once every thenable has settled, with the rejections.
     #[wasm_bindgen(js_name = afterAll)]
     pub fn after_all(promises: &Array, done: &JsValue);
+    /// `console[level](what, value)`.
+    #[wasm_bindgen(js_name = consoleSay)]
+    pub fn console_say(level: &str, what: &str, value: &JsValue);
 }
 
 /// One kind of callback.

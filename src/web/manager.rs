@@ -12,7 +12,7 @@ use crate::prelude::*;
 use super::convert::{
     alert_value, batch_builder, batch_value, error_value, frame_value, health_value, set, stats_value, BatchBuilder, Found, Kept,
 };
-use super::listeners::{after_all, call_all, Listeners};
+use super::listeners::{after_all, call_all, console_say, Listeners};
 use super::live::live_counts;
 use super::timer::Timer;
 use super::now_ms;
@@ -395,7 +395,7 @@ fn run_actions(state: &Shared) {
             Action::Send(text) => {
                 let s = state.borrow();
                 if let Some(sock) = &s.socket {
-                    let _ = sock.send(&text);
+                    sock.send(&text);
                 }
             }
             Action::CloseSocket(code, reason) => {
@@ -410,7 +410,7 @@ fn run_actions(state: &Shared) {
                     (s.listeners.status.snapshot(), s.debug)
                 };
                 if debug {
-                    web_sys::console::log_2(&"[socket-manager] status".into(), &status.name().into());
+                    console_say("log", "[socket-manager] status", &status.name().into());
                 }
                 let (_, thrown) = call_all(&snapshot, &JsValue::from_str(status.name()));
                 report_thrown(state, "onStatus", thrown);
@@ -545,11 +545,11 @@ fn deliver_error(state: &Shared, err: &SdkError) {
     };
     let value = error_value(err);
     if debug || snapshot.length() == 0 && err.code == ErrorCode::CallbackThrew {
-        web_sys::console::warn_2(&"[socket-manager]".into(), &value);
+        console_say("warn", "[socket-manager]", &value);
     }
     let (_, thrown) = call_all(&snapshot, &value);
     for t in thrown {
-        web_sys::console::error_2(&"[socket-manager] onError callback threw".into(), &t);
+        console_say("error", "[socket-manager] onError callback threw", &t);
     }
 }
 

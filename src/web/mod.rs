@@ -10,6 +10,11 @@
 //! - [`listeners`]: the app's callbacks and the functions that remove them;
 //! - [`live`]: counts of live handles, for leak tests;
 //! - `runtime`: the allocator and panic handler of the `no_std` build.
+//!
+//! The browser APIs are reached through three JS snippets rather than web-sys (fewer
+//! imports, a smaller glue): `helpers.js` (WebSocket, page listeners, timer, listener
+//! lists, options text, console), `frame_scan.js` (the frame pre-reader) and
+//! `batch_object.js` (batch objects).
 
 #[allow(unused_imports)]
 use crate::prelude::*;

@@ -1,35 +1,24 @@
-//! Page-level listeners (`online`, `offline`, `visibilitychange`). Each listener is
-//! owned by an [`EventListener`] whose `Drop` removes it, then frees its closure.
+//! Page-level listeners (`online`, `offline`, `visibilitychange`), added and removed by
+//! `PageListeners` in `helpers.js` around one Rust closure. [`PageEvents`] owns both;
+//! its `Drop` removes the listeners first, then frees the closure.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use super::live::{Handle, LiveGuard};
-use web_sys::{Event, EventTarget};
+use wasm_bindgen::prelude::*;
 
-/// One `addEventListener` registration, removed when dropped.
-#[must_use]
-pub struct EventListener {
-    target: EventTarget,
-    kind: &'static str,
-    closure: Closure<dyn FnMut(Event)>,
-    _live: LiveGuard,
-}
-
-impl EventListener {
-    pub fn new(target: &EventTarget, kind: &'static str, f: impl FnMut(Event) + 'static) -> Option<Self> {
-        let closure = Closure::<dyn FnMut(Event)>::new(f);
-        target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref()).ok()?;
-        Some(EventListener { target: target.clone(), kind, closure, _live: LiveGuard::new(Handle::Listener) })
-    }
-}
-
-impl Drop for EventListener {
-    fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback(self.kind, self.closure.as_ref().unchecked_ref());
-    }
+#[wasm_bindgen(module = "/src/web/helpers.js")]
+extern "C" {
+    type PageListeners;
+    #[wasm_bindgen(constructor)]
+    fn new(on: &JsValue) -> PageListeners;
+    #[wasm_bindgen(method, getter)]
+    fn count(this: &PageListeners) -> u32;
+    #[wasm_bindgen(method)]
+    fn detach(this: &PageListeners);
+    #[wasm_bindgen(js_name = pageVisible)]
+    fn page_visible() -> bool;
 }
 
 /// What a page event means to the manager.
@@ -43,30 +32,34 @@ pub enum PageEvent {
 /// The page listeners of one manager.
 #[must_use]
 pub struct PageEvents {
-    _listeners: Vec<EventListener>,
+    js: PageListeners,
+    _closure: Closure<dyn FnMut(u32)>,
+    _live: Vec<LiveGuard>,
 }
 
 impl PageEvents {
     /// Listens on `window` and `document`; `on` is called with what happened.
-    pub fn attach(on: impl Fn(PageEvent) + Clone + 'static) -> Self {
-        let mut listeners = Vec::new();
-        if let Some(window) = web_sys::window() {
-            let on1 = on.clone();
-            listeners.extend(EventListener::new(&window, "online", move |_| on1(PageEvent::Online)));
-            let on2 = on.clone();
-            listeners.extend(EventListener::new(&window, "offline", move |_| on2(PageEvent::Offline)));
-            if let Some(doc) = window.document() {
-                let doc2 = doc.clone();
-                listeners.extend(EventListener::new(&doc, "visibilitychange", move |_| {
-                    on(PageEvent::Visibility(!doc2.hidden()))
-                }));
-            }
-        }
-        PageEvents { _listeners: listeners }
+    pub fn attach(on: impl Fn(PageEvent) + 'static) -> Self {
+        let closure = Closure::<dyn FnMut(u32)>::new(move |code: u32| {
+            on(match code {
+                1 => PageEvent::Online,
+                2 => PageEvent::Offline,
+                c => PageEvent::Visibility(c == 3),
+            })
+        });
+        let js = PageListeners::new(closure.as_ref());
+        let live = (0..js.count()).map(|_| LiveGuard::new(Handle::Listener)).collect();
+        PageEvents { js, _closure: closure, _live: live }
     }
 
     /// Whether the page is visible now.
     pub fn visible() -> bool {
-        web_sys::window().and_then(|w| w.document()).map_or(true, |d| !d.hidden())
+        page_visible()
+    }
+}
+
+impl Drop for PageEvents {
+    fn drop(&mut self) {
+        self.js.detach();
     }
 }

@@ -1,15 +1,14 @@
-//! The browser WebSocket and its four handlers. The handlers' closures are owned by
-//! [`Socket`]; dropping it detaches them first, then closes the socket (if it is still
-//! connecting or open) with the code the manager chose, then frees the closures. So a
-//! replaced or closed socket can never call back into the manager.
+//! The browser WebSocket, opened by `Sock` in `helpers.js` with its handlers around one
+//! Rust closure owned by [`Socket`]; dropping it detaches the handlers first, then
+//! closes the socket (if it is still connecting or open) with the code the manager
+//! chose, then frees the closure. So a replaced or closed socket can never call back
+//! into the manager. Messages go to the [`FrameScanner`].
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use super::live::{Handle, LiveGuard};
-use web_sys::{BinaryType, CloseEvent, Event, WebSocket};
 
 #[wasm_bindgen(module = "/src/web/frame_scan.js")]
 extern "C" {
@@ -22,8 +21,6 @@ extern "C" {
     pub fn name(this: &FrameScanner, id: u32) -> String;
     #[wasm_bindgen(method)]
     pub fn bind(this: &FrameScanner, fast: &JsValue, slow: &JsValue, max_units: f64);
-    #[wasm_bindgen(method)]
-    fn attach(this: &FrameScanner, ws: &WebSocket);
     #[wasm_bindgen(method)]
     pub fn scan(this: &FrameScanner, text: &JsValue);
 }
@@ -70,48 +67,40 @@ impl ScanHandlers {
     }
 }
 
+#[wasm_bindgen(module = "/src/web/helpers.js")]
+extern "C" {
+    /// A WebSocket with its handlers (see `Sock` in `helpers.js`).
+    type Sock;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(url: &str, scanner: &FrameScanner, on: &JsValue) -> Result<Sock, JsValue>;
+    #[wasm_bindgen(method, js_name = send)]
+    fn send_text(this: &Sock, text: &str);
+    #[wasm_bindgen(method)]
+    fn detach(this: &Sock, code: u16, reason: &str);
+}
+
 /// An open (or opening) WebSocket with its handlers attached.
 #[must_use]
 pub struct Socket {
-    ws: WebSocket,
+    js: Sock,
     close_with: (u16, &'static str),
     _live: LiveGuard,
-    _on_open: Closure<dyn FnMut(Event)>,
-
-    _on_close: Closure<dyn FnMut(CloseEvent)>,
-    _on_error: Closure<dyn FnMut(Event)>,
+    _on: Closure<dyn FnMut(i32, String)>,
 }
 
 impl Socket {
-    /// Opens `url`; messages go to `scanner`, every other event to `on`.
-    pub fn open(url: &str, scanner: &FrameScanner, on: impl Fn(SocketEvent) + Clone + 'static) -> Result<Socket, JsValue> {
-        let ws = WebSocket::new(url)?;
-        ws.set_binary_type(BinaryType::Arraybuffer);
-        let on_open = {
-            let on = on.clone();
-            Closure::<dyn FnMut(Event)>::new(move |_| on(SocketEvent::Open))
-        };
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| on(SocketEvent::Close(e.code(), e.reason())));
-        // An error is always followed by a close event, which is what the manager reads.
-        let on_error = Closure::<dyn FnMut(Event)>::new(|_| {});
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        scanner.attach(&ws);
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Socket {
-            ws,
-            close_with: (1000, ""),
-            _live: LiveGuard::new(Handle::Socket),
-            _on_open: on_open,
-
-            _on_close: on_close,
-            _on_error: on_error,
-        })
+    /// Opens `url`; messages go to `scanner`, opening and closing to `on`.
+    pub fn open(url: &str, scanner: &FrameScanner, on: impl Fn(SocketEvent) + 'static) -> Result<Socket, JsValue> {
+        let closure = Closure::<dyn FnMut(i32, String)>::new(move |code: i32, reason: String| {
+            on(if code < 0 { SocketEvent::Open } else { SocketEvent::Close(code as u16, reason) })
+        });
+        let js = Sock::new(url, scanner, closure.as_ref())?;
+        Ok(Socket { js, close_with: (1000, ""), _live: LiveGuard::new(Handle::Socket), _on: closure })
     }
 
-    /// Sends a text frame.
-    pub fn send(&self, text: &str) -> Result<(), JsValue> {
-        self.ws.send_with_str(text)
+    /// Sends a text frame (dropped if the socket is not open).
+    pub fn send(&self, text: &str) {
+        self.js.send_text(text)
     }
 
     /// Closes with `code` (1000 or 3000-4999) and `reason`, detaching every handler.
@@ -122,14 +111,7 @@ impl Socket {
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
-        self.ws.set_onerror(None);
-        let state = self.ws.ready_state();
-        if state == WebSocket::CONNECTING || state == WebSocket::OPEN {
-            let (code, reason) = self.close_with;
-            let _ = self.ws.close_with_code_and_reason(code, reason);
-        }
+        let (code, reason) = self.close_with;
+        self.js.detach(code, reason);
     }
 }
