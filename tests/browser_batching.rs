@@ -374,5 +374,13 @@ async fn latest_frames_are_decoded_once_when_read() {
     assert!(js_sys::Object::is(&first, &again), "a frame is decoded once, then cached");
     let text = stringify(&latest);
     assert!(text.contains(r#""n":7"#), "JSON.stringify reads through the lazy values: {text}");
+    // Every way of reading values sees decoded frames, never the pending ones.
+    let entries = Object::entries(&latest.clone().into());
+    let value = js_sys::Array::from(&entries.get(0)).get(1);
+    assert!(js_sys::Object::is(&value, &first), "Object.entries reads the decoded frame");
+    let desc = Object::get_own_property_descriptor(&latest.clone().into(), &JsValue::from_str(&c));
+    assert!(js_sys::Object::is(&get(&desc, "value"), &first), "a descriptor holds the decoded frame");
+    assert!(js_sys::Reflect::has(&latest, &JsValue::from_str(&c)).unwrap());
+    assert!(!js_sys::Reflect::has(&latest, &JsValue::from_str("other")).unwrap());
     m.close();
 }

@@ -69,8 +69,6 @@ extern "C" {
     pub fn new(flag_names: &Array, decode: &JsValue, scanner: &JsValue) -> BatchBuilder;
     #[wasm_bindgen(method)]
     fn kind(this: &BatchBuilder, id: u32, name: &str);
-    #[wasm_bindgen(method, js_name = kindCount)]
-    fn kind_count(this: &BatchBuilder) -> u32;
     #[wasm_bindgen(method)]
     #[allow(clippy::too_many_arguments)]
     fn build(
@@ -81,8 +79,8 @@ extern "C" {
         resync: bool,
         kinds: &[u32],
         ctx_ids: &[i32],
-        other_ids: &Array,
-        texts: &Array,
+        other_ids: JsValue,
+        texts: Vec<JsValue>,
         arrivals: &[f64],
         reason: u32,
     ) -> JsValue;
@@ -95,14 +93,14 @@ pub fn batch_builder(m: &Machine<Kept>, decode: &JsValue, scanner: &JsValue) -> 
 }
 
 /// The batch object handed to `onBatch`, and what was found while building it.
-pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, builder: &BatchBuilder) -> (JsValue, Found) {
+/// `known_kinds` counts the kind names the builder has (each reaches JS once).
+pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, builder: &BatchBuilder, known_kinds: &mut usize) -> (JsValue, Found) {
     let mut found = Found::default();
     let rules = m.rules();
-    // Kind names reach JS once each.
-    let known = builder.kind_count() as usize;
-    for id in known..rules.kind_count() {
+    for id in *known_kinds..rules.kind_count() {
         builder.kind(id as u32, rules.kind_name(id as u16));
     }
+    *known_kinds = rules.kind_count();
     let mut kinds = Vec::with_capacity(b.kinds.len() * 2);
     for &(id, n) in &b.kinds {
         kinds.push(id as u32);
@@ -110,15 +108,15 @@ pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, builder: &BatchBuilder) -
     }
     // Context names the scanner read go as its ids (JS has their strings already).
     let mut ctx_ids = Vec::with_capacity(b.latest.len());
-    let other_ids = Array::new();
-    let texts = Array::new();
+    let mut other_ids: Vec<JsValue> = Vec::new();
+    let mut texts = Vec::with_capacity(b.latest.len());
     let mut arrivals = Vec::with_capacity(b.latest.len());
     for (ctx, payload) in &b.latest {
         ctx_ids.push(payload.ctx);
         if payload.ctx < 0 {
-            other_ids.push(&JsValue::from_str(ctx));
+            other_ids.push(JsValue::from_str(ctx));
         }
-        texts.push(&payload.text);
+        texts.push(payload.text.clone());
         arrivals.push(payload.at);
     }
     let resync = b.flags & RESYNC_BIT != 0;
@@ -129,8 +127,9 @@ pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, builder: &BatchBuilder) -
         resync,
         &kinds,
         &ctx_ids,
-        &other_ids,
-        &texts,
+        // Names the scanner did not read (rare): an array only when there are some.
+        if other_ids.is_empty() { JsValue::UNDEFINED } else { other_ids.into_iter().collect::<Array>().into() },
+        texts,
         &arrivals,
         b.reason.index(),
     );

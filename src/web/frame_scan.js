@@ -22,8 +22,9 @@ export class FrameScanner {
   constructor() {
     this.ids = new Map();
     this.names = [];
-    // Ids of the names seen last, tried in place before any slice is taken.
-    this.recent = [];
+    // Ids by a hash of their first characters and length: a name already seen is found
+    // in place, with no slice and no string hashing, however many names there are.
+    this.byHash = new Map();
     this.end = 0;
   }
 
@@ -57,34 +58,30 @@ export class FrameScanner {
     ws.onmessage = (e) => this.scan(e.data);
   }
 
-  /// The id of the name that stands at `start` in `t` followed by a quote, among the
-  /// recently seen ones (no slice, no allocation); -1 when none matches.
-  recentAt(t, start) {
-    const recent = this.recent;
-    for (let i = 0; i < recent.length; i++) {
-      const name = this.names[recent[i]];
-      if (t.charCodeAt(start + name.length) === 34 && t.startsWith(name, start)) return recent[i];
-    }
-    return -1;
-  }
-
-  /// The id of the name from `start` up to the next quote (slicing it once), with its
-  /// end; `id` -1 when it cannot be taken (escape, full table, no quote).
+  /// The id of the name from `start` up to the next quote, with its end in `this.end`;
+  /// -1 when it cannot be taken (escape, full table, no quote). A name seen before is
+  /// matched in place; a new one is sliced once and interned.
   nameAt(t, start) {
-    let id = this.recentAt(t, start);
-    if (id >= 0) {
-      this.end = start + this.names[id].length;
-      return id;
-    }
     const end = t.indexOf('"', start);
     if (end < 0) return -1;
-    const name = t.slice(start, end);
-    id = name.indexOf("\\") >= 0 ? -1 : this.intern(name);
-    if (id >= 0) {
-      this.recent.unshift(id);
-      if (this.recent.length > 12) this.recent.pop();
-    }
     this.end = end;
+    const len = end - start;
+    let h = len;
+    for (let i = start, stop = start + (len < 8 ? len : 8); i < stop; i++) h = (h * 31 + t.charCodeAt(i)) | 0;
+    const list = this.byHash.get(h);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const name = this.names[list[i]];
+        if (name.length === len && t.startsWith(name, start)) return list[i];
+      }
+    }
+    const name = t.slice(start, end);
+    if (name.indexOf("\\") >= 0) return -1;
+    const id = this.intern(name);
+    if (id >= 0) {
+      if (list === undefined) this.byHash.set(h, [id]);
+      else list.push(id);
+    }
     return id;
   }
 

@@ -45,6 +45,8 @@ struct State {
     settled: Option<Closure<dyn Fn(Array)>>,
     /// Builds batch objects in JS (holds the decoder and the cached names).
     builder: Option<BatchBuilder>,
+    /// Kind names the batch builder has been given.
+    known_kinds: usize,
     /// The scanner's names, fetched once per new id.
     names: Vec<Box<str>>,
     /// The core's kind id for each scanner id that was seen as a kind.
@@ -80,6 +82,7 @@ impl SocketManager {
             decoder: None,
             settled: None,
             builder: None,
+            known_kinds: 0,
             names: Vec::new(),
             kind_ids: Vec::new(),
         }));
@@ -128,7 +131,11 @@ impl SocketManager {
     /// Closes with code 1000; nothing reconnects until `connect()` is called again.
     pub fn close(&self) {
         drive(&self.state, |m, now| m.close(now));
-        self.state.borrow_mut().page = None;
+        let mut s = self.state.borrow_mut();
+        s.page = None;
+        if let Some(timer) = s.timer.as_mut() {
+            timer.set(None, 0.0);
+        }
     }
 
     /// Subscribes to more context ids (sent now if open, else on open; re-sent after
@@ -418,9 +425,10 @@ fn run_actions(state: &Shared) {
             Action::Error(err) => deliver_error(state, &err),
             Action::Batch(batch) => {
                 let (value, found, snapshot) = {
-                    let s = state.borrow();
+                    let mut guard = state.borrow_mut();
+                    let s = &mut *guard;
                     let (v, found) = match &s.builder {
-                        Some(builder) => batch_value(&s.machine, &batch, builder),
+                        Some(builder) => batch_value(&s.machine, &batch, builder, &mut s.known_kinds),
                         None => (JsValue::UNDEFINED, Found::default()),
                     };
                     (v, found, s.listeners.batch.snapshot())
@@ -559,11 +567,14 @@ fn rearm_timer(state: &Shared) {
     let s = &mut *guard;
     let next = s.machine.poll_timeout();
     if let Some(timer) = s.timer.as_mut() {
-        // Date.now() is read only when a timeout is actually set.
-        match next {
-            Some(at) if !timer.covers(at) => timer.set(Some(at), now_ms()),
-            Some(_) => {}
-            None => timer.set(None, 0.0),
+        // Date.now() is read only when a timeout is actually set. With no deadline left
+        // (a batch was just delivered, say) a pending timeout is kept: it fires once and
+        // finds nothing due, which is cheaper than a clearTimeout now and a setTimeout
+        // for the next batch. `close()` and `free()` do clear it.
+        if let Some(at) = next {
+            if !timer.covers(at) {
+                timer.set(Some(at), now_ms());
+            }
         }
     }
 }
