@@ -26,6 +26,8 @@ export class FrameScanner {
     // in place, with no slice and no string hashing, however many names there are.
     this.byHash = new Map();
     this.end = 0;
+    this.lastCtx = -1;
+    this.lastKind = -1;
   }
 
   /// The interned id of `name`, or -1 when the table is full.
@@ -59,9 +61,17 @@ export class FrameScanner {
   }
 
   /// The id of the name from `start` up to the next quote, with its end in `this.end`;
-  /// -1 when it cannot be taken (escape, full table, no quote). A name seen before is
-  /// matched in place; a new one is sliced once and interned.
-  nameAt(t, start) {
+  /// -1 when it cannot be taken (escape, full table, no quote). `guess` (an id, or -1)
+  /// is tried first: the previous frame's context, the previous kind of this frame. A
+  /// name seen before is matched in place; a new one is sliced once and interned.
+  nameAt(t, start, guess) {
+    if (guess >= 0) {
+      const name = this.names[guess];
+      if (t.charCodeAt(start + name.length) === 34 && t.startsWith(name, start)) {
+        this.end = start + name.length;
+        return guess;
+      }
+    }
     const end = t.indexOf('"', start);
     if (end < 0) return -1;
     this.end = end;
@@ -93,7 +103,7 @@ export class FrameScanner {
       slow(now, t);
       return;
     }
-    const ctx = this.nameAt(t, HEAD.length);
+    const ctx = this.nameAt(t, HEAD.length, this.lastCtx);
     const ctxEnd = this.end;
     if (ctx < 0 || !t.startsWith(TYPE, ctxEnd) || !t.startsWith(STATE, ctxEnd + TYPE.length)) {
       slow(now, t);
@@ -106,7 +116,7 @@ export class FrameScanner {
         slow(now, t);
         return;
       }
-      const id = this.nameAt(t, at + KIND.length);
+      const id = this.nameAt(t, at + KIND.length, n === 0 ? this.lastKind : k0);
       if (id < 0) {
         slow(now, t);
         return;
@@ -115,6 +125,8 @@ export class FrameScanner {
       n++;
       at = t.indexOf(KIND, this.end);
     }
+    this.lastCtx = ctx;
+    if (n > 0) this.lastKind = k0;
     this.fast(now, ctx | (n << 16), t.length, k0, k1, k2, k3, t);
   }
 }
