@@ -360,6 +360,31 @@ async fn pre_read_and_fully_read_frames_fold_alike() {
 }
 
 #[wasm_bindgen_test]
+async fn the_pre_reader_tells_apart_names_that_share_a_prefix() {
+    // Same length and first eight characters: one hash bucket in the pre-reader, and
+    // the previous kind of the frame is tried first; each must still count as itself.
+    let s = session("prefix");
+    let c = ctx(19);
+    let (m, batches) = open_with_batches(&s, &[&c], "").await;
+    let spec = format!(
+        r#"[{{"contextId":"{c}","kinds":["MessageSentA","MessageSentB","MessageSentA"]}},{{"contextId":"{c}","kinds":["MessageSentB","MessageSentB"]}},{{"contextId":"{c}","kinds":["MessageSent"]}}]"#
+    );
+    burst(&s, "ws", &spec).await;
+    assert!(wait_until(3000.0, || batches.all().iter().map(|b| num(b, "size")).sum::<f64>() >= 3.0).await);
+    let mut counts = std::collections::BTreeMap::new();
+    for b in batches.all() {
+        for key in Object::keys(&get(&b, "kinds").into()).iter() {
+            let key = key.as_string().unwrap();
+            *counts.entry(key.clone()).or_insert(0.0) += num(&get(&b, "kinds"), &key);
+        }
+    }
+    let want: std::collections::BTreeMap<String, f64> =
+        [("MessageSent".to_string(), 1.0), ("MessageSentA".to_string(), 2.0), ("MessageSentB".to_string(), 3.0)].into_iter().collect();
+    assert_eq!(counts, want);
+    m.close();
+}
+
+#[wasm_bindgen_test]
 async fn latest_frames_are_decoded_once_when_read() {
     let s = session("lazy");
     let c = ctx(18);
