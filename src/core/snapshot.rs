@@ -1,11 +1,14 @@
-//! The `stats()` snapshot (also what `onMetrics` receives) as JSON text: counters,
-//! latency summaries and histogram, clock offset, health. The README's stats table
-//! documents every field.
+//! What the app's notices carry, as JSON text: the `stats()` snapshot (also what
+//! `onMetrics` receives: counters, latency summaries and histogram, clock offset,
+//! health; the README's stats table documents every field), and the `onDegraded`,
+//! `onHealth` and `onGap` notices.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::alerts::Alert;
 use super::errors::ErrorCode;
+use super::health::{Health, Quality};
 use super::json_writer::Obj;
 use super::latency::{Summary, HISTOGRAM_BOUNDS};
 use super::machine::Machine;
@@ -76,6 +79,37 @@ pub fn stats_json<P: Clone>(m: &mut Machine<P>, now: f64, memory_bytes: f64) -> 
     out
 }
 
+/// `onDegraded`: `{severity, latencyMs, kind}` (`kind` null when not per kind).
+pub fn alert_json(a: &Alert) -> String {
+    let mut out = String::new();
+    let mut o = Obj::start(&mut out);
+    o.str("severity", a.severity.name()).num("latencyMs", a.latency_ms);
+    match &a.kind {
+        Some(k) => o.str("kind", k),
+        None => o.raw("kind", "null"),
+    };
+    o.end();
+    out
+}
+
+/// `onHealth`: `{health, connectionQuality}`.
+pub fn health_json(h: Health, q: Quality) -> String {
+    let mut out = String::new();
+    let mut o = Obj::start(&mut out);
+    o.str("health", h.name()).str("connectionQuality", q.name());
+    o.end();
+    out
+}
+
+/// `onGap`: `{contextId, expected, received}`.
+pub fn gap_json(scope: &str, expected: f64, received: f64) -> String {
+    let mut out = String::new();
+    let mut o = Obj::start(&mut out);
+    o.str("contextId", scope).num("expected", expected).num("received", received);
+    o.end();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +130,17 @@ mod tests {
             })
             .unwrap();
         found
+    }
+
+    #[test]
+    fn notices_are_json() {
+        use crate::core::alerts::Severity;
+        let a = Alert { severity: Severity::Critical, latency_ms: 120.5, kind: Some("MessageSent".into()) };
+        assert_eq!(alert_json(&a), r#"{"severity":"critical","latencyMs":120.5,"kind":"MessageSent"}"#);
+        let r = Alert { severity: Severity::Ok, latency_ms: 3.0, kind: None };
+        assert_eq!(alert_json(&r), r#"{"severity":"recovered","latencyMs":3,"kind":null}"#);
+        assert_eq!(gap_json("room", 4.0, 7.0), r#"{"contextId":"room","expected":4,"received":7}"#);
+        assert!(validate(&health_json(Health::Healthy, Quality::Good)).is_ok());
     }
 
     #[test]

@@ -8,8 +8,6 @@ use crate::prelude::*;
 use crate::core::batcher::Batch;
 use crate::core::errors::{ErrorCode, SdkError};
 use crate::core::machine::Machine;
-use crate::core::alerts::Alert;
-use crate::core::health::{Health, Quality};
 use crate::core::refresh::RESYNC_BIT;
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -192,23 +190,6 @@ pub fn error_value(e: &SdkError) -> JsValue {
         set(obj, "closeCode", c);
     }
     err.into()
-}
-
-/// The `onDegraded` notice.
-pub fn alert_value(a: &Alert) -> JsValue {
-    let o = Object::new();
-    set(&o, "severity", a.severity.name());
-    set(&o, "latencyMs", a.latency_ms);
-    set(&o, "kind", a.kind.as_deref().map_or(JsValue::NULL, JsValue::from_str));
-    o.into()
-}
-
-/// The `onHealth` notice.
-pub fn health_value(h: Health, q: Quality) -> JsValue {
-    let o = Object::new();
-    set(&o, "health", h.name());
-    set(&o, "connectionQuality", q.name());
-    o.into()
 }
 
 /// The `stats()` snapshot (written by the core as JSON text).

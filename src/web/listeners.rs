@@ -61,22 +61,37 @@ pub fn call_all(list: &Array, arg: &JsValue) -> (Option<Array>, Vec<JsValue>) {
     (if promises.is_null() { None } else { Some(promises.unchecked_into()) }, thrown)
 }
 
-/// The app's callbacks, by kind.
-#[derive(Default)]
-pub struct Listeners {
-    pub batch: ListenerList,
-    pub status: ListenerList,
-    pub error: ListenerList,
-    pub event: ListenerList,
-    pub gap: ListenerList,
-    pub degraded: ListenerList,
-    pub health: ListenerList,
-    pub metrics: ListenerList,
+/// Which callbacks: the index of their list in [`Listeners`].
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Batch,
+    Status,
+    Error,
+    Event,
+    Gap,
+    Degraded,
+    Health,
+    Metrics,
 }
 
+impl Kind {
+    /// The method that registers them (named in `callbackThrew` messages).
+    pub fn method(self) -> &'static str {
+        ["onBatch", "onStatus", "onError", "onEvent", "onGap", "onDegraded", "onHealth", "onMetrics"][self as usize]
+    }
+}
+
+/// The app's callbacks, one list per [`Kind`].
+#[derive(Default)]
+pub struct Listeners([ListenerList; 8]);
+
 impl Listeners {
+    pub fn of(&self, kind: Kind) -> &ListenerList {
+        &self.0[kind as usize]
+    }
+
     pub fn clear(&self) {
-        for l in [&self.batch, &self.status, &self.error, &self.event, &self.gap, &self.degraded, &self.health, &self.metrics] {
+        for l in &self.0 {
             l.clear();
         }
     }

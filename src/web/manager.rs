@@ -10,9 +10,9 @@
 use crate::prelude::*;
 
 use super::convert::{
-    alert_value, batch_builder, batch_value, error_value, frame_value, health_value, set, stats_value, BatchBuilder, Found, Kept,
+    batch_builder, batch_value, error_value, frame_value, set, stats_value, BatchBuilder, Found, Kept,
 };
-use super::listeners::{after_all, call_all, console_say, Listeners};
+use super::listeners::{after_all, call_all, console_say, Kind, Listeners};
 use super::live::live_counts;
 use super::timer::Timer;
 use super::now_ms;
@@ -21,6 +21,7 @@ use super::page_events::{PageEvent, PageEvents};
 use super::socket::{FrameScanner, ScanHandlers, Socket, SocketEvent};
 use crate::core::errors::{ErrorCode, SdkError};
 use crate::core::machine::{Action, Machine};
+use crate::core::snapshot;
 use js_sys::{Array, Function, Object};
 use ::core::cell::RefCell;
 use alloc::rc::{Rc, Weak};
@@ -178,50 +179,50 @@ impl SocketManager {
     /// batch waits for it. Returns the function that removes `cb`.
     #[wasm_bindgen(js_name = onBatch)]
     pub fn on_batch(&self, cb: Function) -> Function {
-        self.state.borrow().listeners.batch.add(cb)
+        self.state.borrow().listeners.of(Kind::Batch).add(cb)
     }
 
     /// `onStatus(cb)`: `cb(status)` on every status change.
     #[wasm_bindgen(js_name = onStatus)]
     pub fn on_status(&self, cb: Function) -> Function {
-        self.state.borrow().listeners.status.add(cb)
+        self.state.borrow().listeners.of(Kind::Status).add(cb)
     }
 
     /// `onError(cb)`: `cb(error)` for every non-fatal error (`error.code` says which).
     #[wasm_bindgen(js_name = onError)]
     pub fn on_error(&self, cb: Function) -> Function {
-        self.state.borrow().listeners.error.add(cb)
+        self.state.borrow().listeners.of(Kind::Error).add(cb)
     }
 
     /// `onEvent(cb)`: side events (`SyncStatus`, `Ephemeral`, group events...) one by one.
     #[wasm_bindgen(js_name = onEvent)]
     pub fn on_event(&self, cb: Function) -> Function {
-        self.state.borrow().listeners.event.add(cb)
+        self.state.borrow().listeners.of(Kind::Event).add(cb)
     }
 
     /// `onGap(cb)`: `cb({contextId, expected, received})` when a `seq` gap is seen.
     #[wasm_bindgen(js_name = onGap)]
     pub fn on_gap(&self, cb: Function) -> Function {
-        self.state.borrow().listeners.gap.add(cb)
+        self.state.borrow().listeners.of(Kind::Gap).add(cb)
     }
 
     /// `onDegraded(cb)`: `cb({severity, latencyMs, kind})` when latency crosses
     /// `latencyWarnMs` / `latencyCriticalMs`, and `severity: "recovered"` when it is back.
     #[wasm_bindgen(js_name = onDegraded)]
     pub fn on_degraded(&self, cb: Function) -> Function {
-        self.state.borrow().listeners.degraded.add(cb)
+        self.state.borrow().listeners.of(Kind::Degraded).add(cb)
     }
 
     /// `onHealth(cb)`: `cb({health, connectionQuality})` when either changes.
     #[wasm_bindgen(js_name = onHealth)]
     pub fn on_health(&self, cb: Function) -> Function {
-        self.state.borrow().listeners.health.add(cb)
+        self.state.borrow().listeners.of(Kind::Health).add(cb)
     }
 
     /// `onMetrics(cb)`: `cb(stats)` every `metricsIntervalMs` while connected.
     #[wasm_bindgen(js_name = onMetrics)]
     pub fn on_metrics(&self, cb: Function) -> Function {
-        self.state.borrow().listeners.metrics.add(cb)
+        self.state.borrow().listeners.of(Kind::Metrics).add(cb)
     }
 
     /// A snapshot of the counters, latency, health and memory.
@@ -412,15 +413,10 @@ fn run_actions(state: &Shared) {
                 }
             }
             Action::Status(status) => {
-                let (snapshot, debug) = {
-                    let s = state.borrow();
-                    (s.listeners.status.snapshot(), s.debug)
-                };
-                if debug {
+                if state.borrow().debug {
                     console_say("log", "[socket-manager] status", &status.name().into());
                 }
-                let (_, thrown) = call_all(&snapshot, &JsValue::from_str(status.name()));
-                report_thrown(state, "onStatus", thrown);
+                notify(state, Kind::Status, &JsValue::from_str(status.name()));
             }
             Action::Error(err) => deliver_error(state, &err),
             Action::Batch(batch) => {
@@ -431,12 +427,12 @@ fn run_actions(state: &Shared) {
                         Some(builder) => batch_value(&s.machine, &batch, builder, &mut s.known_kinds),
                         None => (JsValue::UNDEFINED, Found::default()),
                     };
-                    (v, found, s.listeners.batch.snapshot())
+                    (v, found, s.listeners.of(Kind::Batch).snapshot())
                 };
                 drop(batch);
                 apply_found(state, found);
                 let (promises, thrown) = call_all(&snapshot, &value);
-                report_thrown(state, "onBatch", thrown);
+                report_thrown(state, Kind::Batch.method(), thrown);
                 match promises.filter(|p| p.length() > 0) {
                     Some(promises) => settle_after(state, promises),
                     None => state.borrow_mut().machine.batch_settled(now_ms()),
@@ -444,47 +440,34 @@ fn run_actions(state: &Shared) {
             }
             Action::Event { payload, .. } => {
                 let mut found = Found::default();
-                let (value, snapshot) = {
-                    let s = state.borrow();
-                    (frame_value(&s.machine, &payload, &mut found), s.listeners.event.snapshot())
-                };
+                let value = frame_value(&state.borrow().machine, &payload, &mut found);
                 apply_found(state, found);
                 if let Some(v) = value {
-                    let (_, thrown) = call_all(&snapshot, &v);
-                    report_thrown(state, "onEvent", thrown);
+                    notify(state, Kind::Event, &v);
                 }
             }
-            Action::Degraded(alert) => {
-                let snapshot = state.borrow().listeners.degraded.snapshot();
-                let (_, thrown) = call_all(&snapshot, &alert_value(&alert));
-                report_thrown(state, "onDegraded", thrown);
-            }
-            Action::Health(h, q) => {
-                let snapshot = state.borrow().listeners.health.snapshot();
-                let (_, thrown) = call_all(&snapshot, &health_value(h, q));
-                report_thrown(state, "onHealth", thrown);
-            }
+            Action::Degraded(alert) => notify(state, Kind::Degraded, &parse(&snapshot::alert_json(&alert))),
+            Action::Health(h, q) => notify(state, Kind::Health, &parse(&snapshot::health_json(h, q))),
             Action::Metrics => {
-                let (snapshot, value) = {
-                    let mut s = state.borrow_mut();
-                    let snap = s.listeners.metrics.snapshot();
-                    (snap, stats_value(&mut s.machine, now_ms()))
-                };
-                let (_, thrown) = call_all(&snapshot, &value);
-                report_thrown(state, "onMetrics", thrown);
+                let value = stats_value(&mut state.borrow_mut().machine, now_ms());
+                notify(state, Kind::Metrics, &value);
             }
-            Action::Gap { scope, expected, received } => {
-                let snapshot = state.borrow().listeners.gap.snapshot();
-                let gap = Object::new();
-                set(&gap, "contextId", scope.as_str());
-                set(&gap, "expected", expected);
-                set(&gap, "received", received);
-                let (_, thrown) = call_all(&snapshot, &gap);
-                report_thrown(state, "onGap", thrown);
-            }
+            Action::Gap { scope, expected, received } => notify(state, Kind::Gap, &parse(&snapshot::gap_json(&scope, expected, received))),
         }
     }
     rearm_timer(state);
+}
+
+/// Calls the `kind` callbacks with `value` (no borrow is live then); throws are reported.
+fn notify(state: &Shared, kind: Kind, value: &JsValue) {
+    let snapshot = state.borrow().listeners.of(kind).snapshot();
+    let (_, thrown) = call_all(&snapshot, value);
+    report_thrown(state, kind.method(), thrown);
+}
+
+/// A JS value from JSON the core wrote.
+fn parse(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
 }
 
 /// Decodes a frame of `batch.latest` when the app first reads it (no borrow is live
@@ -525,7 +508,7 @@ fn settle_after(state: &Shared, promises: Array) {
 
 fn on_settled(weak: &Weak<RefCell<State>>, rejected: Array) {
     let Some(state) = weak.upgrade() else { return };
-    report_thrown(&state, "onBatch", rejected.iter().collect());
+    report_thrown(&state, Kind::Batch.method(), rejected.iter().collect());
     drive(&state, |m, now| m.batch_settled(now));
 }
 
@@ -549,7 +532,7 @@ fn report_thrown(state: &Shared, which: &str, thrown: Vec<JsValue>) {
 fn deliver_error(state: &Shared, err: &SdkError) {
     let (snapshot, debug) = {
         let s = state.borrow();
-        (s.listeners.error.snapshot(), s.debug)
+        (s.listeners.of(Kind::Error).snapshot(), s.debug)
     };
     let value = error_value(err);
     if debug || snapshot.length() == 0 && err.code == ErrorCode::CallbackThrew {
