@@ -70,6 +70,25 @@ pub enum QueueOverflow {
     RejectNew,
 }
 
+/// `number(i)` and `number_mut(i)`: the number option at `i` of [`NUMBERS`].
+macro_rules! number_fields {
+    ($($i:literal => $field:ident),*) => {
+        pub fn number(&self, i: usize) -> f64 {
+            match i {
+                $($i => self.$field,)*
+                _ => f64::NAN,
+            }
+        }
+
+        pub fn number_mut(&mut self, i: usize) -> &mut f64 {
+            match i {
+                $($i => &mut self.$field,)*
+                _ => &mut self.metrics_interval_ms,
+            }
+        }
+    };
+}
+
 /// Every setting of a manager.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
@@ -164,67 +183,111 @@ impl Options {
         o
     }
 
+    number_fields! {
+        0 => batch_window_ms,
+        1 => max_batch_size,
+        2 => max_batch_wait_ms,
+        3 => reconnect_initial_delay_ms,
+        4 => reconnect_max_delay_ms,
+        5 => reconnect_multiplier,
+        6 => reconnect_min_uptime_ms,
+        7 => reconnect_max_attempts,
+        8 => connect_timeout_ms,
+        9 => heartbeat_interval_ms,
+        10 => heartbeat_timeout_ms,
+        11 => max_queued_messages,
+        12 => queued_message_ttl_ms,
+        13 => max_message_bytes,
+        14 => latency_sample_size,
+        15 => latency_warn_ms,
+        16 => latency_critical_ms,
+        17 => metrics_interval_ms
+    }
+
     /// Checks ranges and the URL.
     pub fn validate(&self) -> Result<(), OptionError> {
         check_url(&self.url)?;
-        let whole = |name: &'static str, v: f64, min: f64, max: f64| -> Result<(), OptionError> {
-            if !v.is_finite() || crate::core::float::fract(v) != 0.0 || v < min || v > max {
-                return Err(OptionError::range_error(name, crate::cat!("must be a whole number from ", num(min), " to ", num(max), ", got ", num(v))));
+        for (i, rule) in NUMBERS.iter().enumerate() {
+            rule.check(self.number(i))?;
+        }
+        let at_least = |name: &'static str, v: f64, other: &str, min: f64| -> Result<(), OptionError> {
+            if v < min {
+                return Err(OptionError::range_error(name, crate::cat!("must be at least ", other, " (", num(min), "), got ", num(v))));
             }
             Ok(())
         };
-        let ms = |name: &'static str, v: f64, min: f64| -> Result<(), OptionError> {
-            if !v.is_finite() || v < min || v > 86_400_000.0 {
-                return Err(OptionError::range_error(name, crate::cat!("must be from ", num(min), " to 86400000 ms, got ", num(v))));
-            }
-            Ok(())
-        };
-        ms("batchWindowMs", self.batch_window_ms, 0.0)?;
-        whole("maxBatchSize", self.max_batch_size, 1.0, 1_000_000.0)?;
-        ms("maxBatchWaitMs", self.max_batch_wait_ms, 0.0)?;
-        if self.max_batch_wait_ms < self.batch_window_ms {
-            return Err(OptionError::range_error(
-                "maxBatchWaitMs",
-                crate::cat!("must be at least batchWindowMs (", num(self.batch_window_ms), "), got ", num(self.max_batch_wait_ms)),
-            ));
-        }
-        ms("reconnectInitialDelayMs", self.reconnect_initial_delay_ms, 0.0)?;
-        ms("reconnectMaxDelayMs", self.reconnect_max_delay_ms, 0.0)?;
-        if self.reconnect_max_delay_ms < self.reconnect_initial_delay_ms {
-            return Err(OptionError::range_error(
-                "reconnectMaxDelayMs",
-                crate::cat!("must be at least reconnectInitialDelayMs (", num(self.reconnect_initial_delay_ms), ")"),
-            ));
-        }
-        if !(self.reconnect_multiplier.is_finite() && (1.0..=100.0).contains(&self.reconnect_multiplier)) {
-            return Err(OptionError::range_error("reconnectMultiplier", crate::cat!("must be from 1 to 100, got ", num(self.reconnect_multiplier))));
-        }
-        ms("reconnectMinUptimeMs", self.reconnect_min_uptime_ms, 0.0)?;
-        if self.reconnect_max_attempts != f64::INFINITY {
-            whole("reconnectMaxAttempts", self.reconnect_max_attempts, 0.0, 1e9)?;
-        }
-        ms("connectTimeoutMs", self.connect_timeout_ms, 1.0)?;
-        ms("heartbeatIntervalMs", self.heartbeat_interval_ms, 0.0)?;
-        ms("heartbeatTimeoutMs", self.heartbeat_timeout_ms, 1.0)?;
-        whole("maxQueuedMessages", self.max_queued_messages, 0.0, 1_000_000.0)?;
-        ms("queuedMessageTtlMs", self.queued_message_ttl_ms, 0.0)?;
-        whole("maxMessageBytes", self.max_message_bytes, 64.0, 16.0 * 1024.0 * 1024.0)?;
-        whole("latencySampleSize", self.latency_sample_size, 1.0, 100_000.0)?;
-        ms("latencyWarnMs", self.latency_warn_ms, 0.0)?;
-        ms("latencyCriticalMs", self.latency_critical_ms, 0.0)?;
-        if self.latency_critical_ms < self.latency_warn_ms {
-            return Err(OptionError::range_error(
-                "latencyCriticalMs",
-                crate::cat!("must be at least latencyWarnMs (", num(self.latency_warn_ms), "), got ", num(self.latency_critical_ms)),
-            ));
-        }
-        if self.metrics_interval_ms != 0.0 {
-            ms("metricsIntervalMs", self.metrics_interval_ms, 10.0)?;
-        }
+        at_least("maxBatchWaitMs", self.max_batch_wait_ms, "batchWindowMs", self.batch_window_ms)?;
+        at_least("reconnectMaxDelayMs", self.reconnect_max_delay_ms, "reconnectInitialDelayMs", self.reconnect_initial_delay_ms)?;
+        at_least("latencyCriticalMs", self.latency_critical_ms, "latencyWarnMs", self.latency_warn_ms)?;
         if self.timestamp_field.split('.').any(str::is_empty) {
             return Err(OptionError::type_error("timestampField", "must be a field name or a dotted path such as data.timestamp"));
         }
         Ok(())
+    }
+}
+
+/// How a number option is checked.
+#[derive(Clone, Copy)]
+pub enum Range {
+    /// Milliseconds from `min` to a day.
+    Ms(f64),
+    /// A whole number in `min..=max`.
+    Whole(f64, f64),
+    /// Any number in `min..=max`.
+    Within(f64, f64),
+}
+
+/// A number option: its key, its range, and the value (0 or `Infinity`) that means
+/// "off" or "never" and is always accepted.
+pub struct NumberOption {
+    pub key: &'static str,
+    pub range: Range,
+    pub special: Option<f64>,
+}
+
+const fn rule(key: &'static str, range: Range, special: Option<f64>) -> NumberOption {
+    NumberOption { key, range, special }
+}
+
+/// Every number option, in the order [`Options::number`] indexes them.
+pub const NUMBERS: [NumberOption; 18] = [
+    rule("batchWindowMs", Range::Ms(0.0), None),
+    rule("maxBatchSize", Range::Whole(1.0, 1_000_000.0), None),
+    rule("maxBatchWaitMs", Range::Ms(0.0), None),
+    rule("reconnectInitialDelayMs", Range::Ms(0.0), None),
+    rule("reconnectMaxDelayMs", Range::Ms(0.0), None),
+    rule("reconnectMultiplier", Range::Within(1.0, 100.0), None),
+    rule("reconnectMinUptimeMs", Range::Ms(0.0), None),
+    rule("reconnectMaxAttempts", Range::Whole(0.0, 1e9), Some(f64::INFINITY)),
+    rule("connectTimeoutMs", Range::Ms(1.0), None),
+    rule("heartbeatIntervalMs", Range::Ms(0.0), None),
+    rule("heartbeatTimeoutMs", Range::Ms(1.0), None),
+    rule("maxQueuedMessages", Range::Whole(0.0, 1_000_000.0), None),
+    rule("queuedMessageTtlMs", Range::Ms(0.0), None),
+    rule("maxMessageBytes", Range::Whole(64.0, 16.0 * 1024.0 * 1024.0), None),
+    rule("latencySampleSize", Range::Whole(1.0, 100_000.0), None),
+    rule("latencyWarnMs", Range::Ms(0.0), None),
+    rule("latencyCriticalMs", Range::Ms(0.0), None),
+    rule("metricsIntervalMs", Range::Ms(10.0), Some(0.0)),
+];
+
+impl NumberOption {
+    /// A range error naming the option when `v` is outside its range.
+    pub fn check(&self, v: f64) -> Result<(), OptionError> {
+        if self.special == Some(v) {
+            return Ok(());
+        }
+        let (min, max, whole) = match self.range {
+            Range::Ms(min) => (min, 86_400_000.0, false),
+            Range::Whole(min, max) => (min, max, true),
+            Range::Within(min, max) => (min, max, false),
+        };
+        if v.is_finite() && (!whole || crate::core::float::fract(v) == 0.0) && v >= min && v <= max {
+            return Ok(());
+        }
+        let what = if whole { "must be a whole number from " } else { "must be from " };
+        let unit = if matches!(self.range, Range::Ms(_)) { " ms" } else { "" };
+        Err(OptionError::range_error(self.key, crate::cat!(what, num(min), " to ", num(max), unit, ", got ", num(v))))
     }
 }
 

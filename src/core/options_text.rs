@@ -13,7 +13,7 @@
 use crate::prelude::*;
 
 use super::json_reader::{JsonResult, Reader, ValueKind};
-use super::options::{OptionError, OptionErrorKind, Options, Profile, QueueOverflow};
+use super::options::{OptionError, OptionErrorKind, Options, Profile, QueueOverflow, NUMBERS};
 use super::protocol::ProtocolKind;
 use super::text::quoted;
 
@@ -211,31 +211,6 @@ fn members(text: &str) -> Result<Vec<(&'static str, Val<'_>)>, OptionError> {
     Ok(out)
 }
 
-/// The `f64` field an option key sets, if it is a plain number.
-fn number_field<'o>(o: &'o mut Options, key: &str) -> Option<&'o mut f64> {
-    Some(match key {
-        "batchWindowMs" => &mut o.batch_window_ms,
-        "maxBatchSize" => &mut o.max_batch_size,
-        "maxBatchWaitMs" => &mut o.max_batch_wait_ms,
-        "reconnectInitialDelayMs" => &mut o.reconnect_initial_delay_ms,
-        "reconnectMaxDelayMs" => &mut o.reconnect_max_delay_ms,
-        "reconnectMultiplier" => &mut o.reconnect_multiplier,
-        "reconnectMinUptimeMs" => &mut o.reconnect_min_uptime_ms,
-        "reconnectMaxAttempts" => &mut o.reconnect_max_attempts,
-        "connectTimeoutMs" => &mut o.connect_timeout_ms,
-        "heartbeatIntervalMs" => &mut o.heartbeat_interval_ms,
-        "heartbeatTimeoutMs" => &mut o.heartbeat_timeout_ms,
-        "maxQueuedMessages" => &mut o.max_queued_messages,
-        "queuedMessageTtlMs" => &mut o.queued_message_ttl_ms,
-        "maxMessageBytes" => &mut o.max_message_bytes,
-        "latencySampleSize" => &mut o.latency_sample_size,
-        "latencyWarnMs" => &mut o.latency_warn_ms,
-        "latencyCriticalMs" => &mut o.latency_critical_ms,
-        "metricsIntervalMs" => &mut o.metrics_interval_ms,
-        _ => return None,
-    })
-}
-
 /// The `bool` field an option key sets, if it is a flag.
 fn bool_field<'o>(o: &'o mut Options, key: &str) -> Option<&'o mut bool> {
     Some(match key {
@@ -265,8 +240,8 @@ pub fn read_options(text: &str) -> Result<Options, OptionError> {
     };
     let mut o = Options::defaults(&url, profile);
     for (key, v) in members {
-        if let Some(field) = number_field(&mut o, key) {
-            *field = v.number(key)?;
+        if let Some(i) = NUMBERS.iter().position(|n| n.key == key) {
+            *o.number_mut(i) = v.number(key)?;
         } else if let Some(field) = bool_field(&mut o, key) {
             *field = v.boolean(key)?;
         } else {
