@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: release wasm (size-tuned profile), wasm-bindgen
-# glue for ES modules, then wasm-opt -Oz from npm's binaryen.
+# glue for ES modules, then wasm-opt -Oz from npm's binaryen and terser on the JS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -13,4 +13,11 @@ node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   "$wasm" -o "$wasm.opt"
 mv "$wasm.opt" "$wasm"
 rm -f pkg/.gitignore   # wasm-pack's "*" would keep pkg/snippets out of `npm pack`
+# The generated glue and the snippets ship minified (terser from npm): nobody edits them
+# in pkg/, and the glue carries every Rust doc comment as JSDoc (js/index.d.ts has the
+# types). Property names are kept, so the glue and the snippets still meet by name.
+for f in pkg/calimero_socket.js $(find pkg/snippets -name '*.js'); do
+  node_modules/.bin/terser "$f" --module --compress --mangle --output "$f.min"
+  mv "$f.min" "$f"
+done
 echo "build: $(wc -c < "$wasm") bytes wasm, $(gzip -9 -c "$wasm" | wc -c) gzip"
