@@ -10,7 +10,8 @@ wasm="pkg/calimero_socket_bg.wasm"
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$wasm" -o "$wasm.opt"
+  --minify-imports-and-exports-and-modules \
+  "$wasm" -o "$wasm.opt" | node scripts/short_names.mjs pkg/calimero_socket.js
 mv "$wasm.opt" "$wasm"
 rm -f pkg/.gitignore   # wasm-pack's "*" would keep pkg/snippets out of `npm pack`
 # The generated glue and the snippets ship minified (terser from npm): nobody edits them
