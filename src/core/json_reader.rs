@@ -438,6 +438,70 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Skips an array like [`Reader::skip`] and, when it is a byte array (whole numbers
+    /// 0..=255), also returns its bytes, read in the same walk. Anything else in it
+    /// (signs, fractions, larger numbers, nesting) falls back to `skip` with no bytes.
+    pub fn byte_array(&mut self) -> JsonResult<(usize, usize, Option<Vec<u8>>)> {
+        self.skip_ws();
+        let start = self.pos;
+        if let Some(bytes) = self.bytes_fast() {
+            return Ok((start, self.pos, Some(bytes)));
+        }
+        self.pos = start;
+        let (a, b) = self.skip()?;
+        Ok((a, b, None))
+    }
+
+    /// The fast path of [`Reader::byte_array`]; `None` (position unspecified) when the
+    /// array is not a plain byte array.
+    fn bytes_fast(&mut self) -> Option<Vec<u8>> {
+        let b = self.bytes;
+        if b.get(self.pos) != Some(&b'[') || self.depth >= MAX_DEPTH {
+            return None;
+        }
+        self.pos += 1;
+        let mut out = Vec::with_capacity((b.len() - self.pos) / 3);
+        self.skip_ws();
+        if b.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Some(out);
+        }
+        loop {
+            self.skip_ws();
+            let mut i = self.pos;
+            let v: u32 = match b.get(i) {
+                Some(b'0') => {
+                    i += 1;
+                    0
+                }
+                Some(&d @ b'1'..=b'9') => {
+                    let mut v = (d - b'0') as u32;
+                    i += 1;
+                    while let Some(&d @ b'0'..=b'9') = b.get(i) {
+                        v = v * 10 + (d - b'0') as u32;
+                        i += 1;
+                        if v > 255 {
+                            return None;
+                        }
+                    }
+                    v
+                }
+                _ => return None,
+            };
+            out.push(v as u8);
+            self.pos = i;
+            self.skip_ws();
+            match b.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Some(out);
+                }
+                _ => return None,
+            }
+        }
+    }
+
     /// After a member or element: `,` (more follow, `false`) or `close` (`true`).
     fn list_end(&mut self, close: u8) -> JsonResult<bool> {
         self.skip_ws();
@@ -624,6 +688,23 @@ pub fn write_string(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_arrays_are_read_in_the_walk_and_anything_else_is_skipped() {
+        let bytes = |t: &str| {
+            let mut r = Reader::new(t);
+            r.byte_array().map(|(a, b, v)| (a, b, v, r.finish().is_ok()))
+        };
+        assert_eq!(bytes(" [1, 0,255 ]"), Ok((1, 12, Some(std::vec![1, 0, 255]), true)));
+        assert_eq!(bytes("[]"), Ok((0, 2, Some(std::vec![]), true)));
+        for not_bytes in ["[256]", "[-1]", "[1.5]", "[1e2]", "[[1]]", "[\"a\"]", "[1,null]"] {
+            let (a, b, v, done) = bytes(not_bytes).unwrap();
+            assert_eq!((a, b, v, done), (0, not_bytes.len(), None, true), "{not_bytes}");
+        }
+        for bad in ["[01]", "[1,]", "[1 2]", "[1", "[,1]"] {
+            assert!(bytes(bad).is_err(), "{bad} was accepted");
+        }
+    }
 
     #[test]
     fn validates_good_and_bad_text() {

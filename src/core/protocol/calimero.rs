@@ -30,9 +30,9 @@ struct ResultFields<'a> {
     event_type: Option<RawStr<'a>>,
     context_ids: Option<Vec<RawStr<'a>>>,
     kinds: Vec<RawStr<'a>>,
-    /// Byte spans of the `events[].data` byte arrays with their event's kind (filled
-    /// when asked for).
-    data_spans: Vec<(usize, usize, Option<RawStr<'a>>)>,
+    /// Byte spans of the `events[].data` arrays with their event's kind and, for byte
+    /// arrays, their bytes (filled when asked for).
+    data_spans: Vec<(usize, usize, Option<RawStr<'a>>, Option<Vec<u8>>)>,
     /// Byte span of the whole `result` value.
     span: (usize, usize),
 }
@@ -117,6 +117,7 @@ fn scan_data<'a>(r: &mut Reader<'a>, f: &mut ResultFields<'a>, want_spans: bool)
                 }
                 let mut kind = None;
                 let mut span = None;
+                let mut bytes = None;
                 r.object(|r, key| {
                     match key.raw {
                         "kind" => {
@@ -125,7 +126,11 @@ fn scan_data<'a>(r: &mut Reader<'a>, f: &mut ResultFields<'a>, want_spans: bool)
                                 kind = Some(k);
                             }
                         }
-                        "data" if want_spans && r.peek_kind()? == ValueKind::Array => span = Some(r.skip()?),
+                        "data" if want_spans && r.peek_kind()? == ValueKind::Array => {
+                            let (a, b, v) = r.byte_array()?;
+                            span = Some((a, b));
+                            bytes = v;
+                        }
                         _ => {
                             r.skip()?;
                         }
@@ -133,7 +138,7 @@ fn scan_data<'a>(r: &mut Reader<'a>, f: &mut ResultFields<'a>, want_spans: bool)
                     Ok(())
                 })?;
                 if let Some((a, b)) = span {
-                    f.data_spans.push((a, b, kind));
+                    f.data_spans.push((a, b, kind, bytes));
                 }
                 Ok(())
             })
@@ -243,8 +248,8 @@ pub fn normalize_stamped(text: &str, ts_path: &[String]) -> Result<(String, Opti
     let res = s.result.ok_or(FrameError::UnknownShape("no result"))?;
     let mut edits = Vec::with_capacity(res.data_spans.len());
     let mut stamp = None;
-    for &(a, b, kind) in &res.data_spans {
-        if let Some(mut rep) = decode_byte_array(slice(text, a, b)) {
+    for (a, b, kind, bytes) in res.data_spans {
+        if let Some(mut rep) = bytes.and_then(decode_bytes) {
             if let Some((ts, ka, vb)) = super::json::locate(&rep, ts_path) {
                 if stamp.is_none() {
                     stamp = Some((ts, kind.map(|k| k.value().into_owned())));
@@ -262,7 +267,11 @@ pub fn normalize_stamped(text: &str, ts_path: &[String]) -> Result<(String, Opti
 /// (a unit variant); bytes that are UTF-8 but not JSON become a JSON string; anything
 /// else (not bytes, not UTF-8) is left as it is (`None`).
 pub fn decode_byte_array(array_text: &str) -> Option<String> {
-    let bytes = parse_byte_array(array_text)?;
+    decode_bytes(parse_byte_array(array_text)?)
+}
+
+/// [`decode_byte_array`] for bytes already read.
+fn decode_bytes(bytes: Vec<u8>) -> Option<String> {
     if bytes.is_empty() {
         return Some("null".into());
     }
