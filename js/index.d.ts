@@ -207,7 +207,11 @@ export interface Batch<F extends object = Frame, Flag extends string = ChatFlag>
   readonly resync: boolean;
   /** Count per event kind (unknown kinds too). */
   readonly kinds: { readonly [kind: string]: number };
-  /** The most recent frame per context. */
+  /**
+   * The most recent frame per context, decoded on first read and then cached. A `Proxy`
+   * over the context ids: keys, `in`, `Object.entries`, spread and `JSON.stringify` see
+   * decoded frames; `structuredClone` refuses proxies (clone `{ ...batch.latest }`).
+   */
   readonly latest: { readonly [contextId: string]: F };
   /** The contexts in the batch, in order of first frame. */
   readonly contextIds: readonly string[];
