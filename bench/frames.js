@@ -9,14 +9,12 @@
 // 3 events of one weighted-random kind per frame, ~1.4 KB. Works in the browser and
 // in Node (TextEncoder only).
 
-// The kinds and their weights are the local server's, so the bench and the tests
-// send the same mix.
-import { KIND_WEIGHTS, KINDS } from "../tests/server/traffic.mjs";
+// The kinds, their weights and their payloads are the local server's generator, drawn
+// from a seeded random source here.
+import { EVENTS_PER_FRAME, KIND_WEIGHTS, KINDS, payloadFor, randomKind, tools } from "../tests/server/traffic.mjs";
 import { encode as base58 } from "../tests/server/base58.mjs";
 
-export { KIND_WEIGHTS, KINDS, base58 };
-
-const TOTAL_WEIGHT = KINDS.reduce((s, k) => s + KIND_WEIGHTS[k], 0);
+export { EVENTS_PER_FRAME, KIND_WEIGHTS, KINDS, base58, payloadFor, randomKind };
 
 /** The chat frontends' kind -> refresh flags mapping (the SDK's default rules). */
 export const CHAT_RULES = Object.freeze({
@@ -36,8 +34,6 @@ export const CHAT_RULES = Object.freeze({
   ChatInitialized: ['channels', 'dms', 'members'],
   ChatJoined: ['members'],
 });
-
-export const EVENTS_PER_FRAME = 3;
 
 /** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
 export function rng(seed) {
@@ -67,78 +63,6 @@ export function makeContexts(n, seed = 1) {
   return [...out];
 }
 
-const CHANNELS = ['general', 'random', 'engineering', 'design', 'releases', 'support'];
-const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
-const EMOJI = ['👍', '🎉', '❤️', '😂', '👀', '🚀'];
-const WORDS = (
-  'ok sounds good the build is green again can you review my pr when you have a minute ' +
-  'deploying to staging now lunch anyone meeting moved to three see the doc I left comments ' +
-  'thanks for the quick fix looks great ship it the tests are flaky on ci let me check'
-).split(' ');
-
-function makeTools(r) {
-  const pick = (arr) => arr[(r() * arr.length) | 0];
-  const hex = (n) => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += ((r() * 16) | 0).toString(16);
-    return s;
-  };
-  const sentence = (min, max) => {
-    const target = min + r() * (max - min);
-    let s = pick(WORDS);
-    while (s.length < target) s += ' ' + pick(WORDS);
-    return s;
-  };
-  return { pick, hex, sentence };
-}
-
-/** One kind drawn by weight. */
-export function randomKind(r) {
-  let x = r() * TOTAL_WEIGHT;
-  for (const k of KINDS) {
-    x -= KIND_WEIGHTS[k];
-    if (x < 0) return k;
-  }
-  return 'MessageSent';
-}
-
-/** The app event payload for a kind (the server's payloadFor, seeded). */
-export function payloadFor(kind, r, t = makeTools(r)) {
-  const { pick, hex, sentence } = t;
-  const channel = pick(CHANNELS);
-  const sender = pick(USERS);
-  switch (kind) {
-    case 'MessageSent':
-    case 'MessageReceived':
-      return { id: hex(16), channel, sender, text: sentence(24, 48) };
-    case 'MessageSentThread':
-      return { id: hex(16), parentId: hex(16), channel, sender, text: sentence(10, 30) };
-    case 'ReactionUpdated':
-      return { messageId: hex(16), channel, sender, emoji: pick(EMOJI), added: r() < 0.8, count: 1 + ((r() * 5) | 0) };
-    case 'ChannelCreated':
-      return { channel: `${channel}-${hex(4)}`, creator: sender, kind: 'public', topic: sentence(10, 30) };
-    case 'ChannelJoined':
-    case 'ChannelLeft':
-      return { channel, member: sender, memberCount: 2 + ((r() * 40) | 0), note: sentence(10, 30) };
-    case 'ChannelInvited':
-      return { channel, inviter: sender, invitee: pick(USERS), note: sentence(10, 30) };
-    case 'DMCreated':
-    case 'DMDeleted':
-      return { dmId: hex(16), peers: [sender, pick(USERS)], contextHint: hex(24) };
-    case 'InvitationAccepted':
-    case 'InvitationPayloadUpdated':
-      return { dmId: hex(16), invitee: sender, payload: hex(40) };
-    case 'NewIdentityUpdated':
-      return { dmId: hex(16), identity: hex(48), user: sender };
-    case 'ChatJoined':
-      return { member: sender, username: `${sender}_${hex(4)}`, joinedAt: 1763900000000 + ((r() * 1e9) | 0) };
-    case 'ChatInitialized':
-      return null; // unit variant: `data: []`
-    default:
-      return { id: hex(16), note: sentence(20, 60) };
-  }
-}
-
 const encoder = new TextEncoder();
 
 /** UTF-8 bytes of a value's JSON as a plain array (`[]` for null), as the node sends them. */
@@ -152,10 +76,10 @@ export function eventBytes(value) {
  * Returns `{ text, kind }`.
  */
 export function makeFrame(r, contextId, kind = randomKind(r)) {
-  const t = makeTools(r);
+  const t = tools(r);
   const events = [];
   for (let i = 0; i < EVENTS_PER_FRAME; i++) {
-    events.push({ kind, data: eventBytes(payloadFor(kind, r, t)), handler: null });
+    events.push({ kind, data: eventBytes(payloadFor(kind, t)), handler: null });
   }
   const text = JSON.stringify({ id: null, result: { contextId, type: 'StateMutation', data: { newRoot: hash58(r), events } } });
   return { text, kind };

@@ -39,25 +39,34 @@ const WORDS = (
   'thanks for the quick fix looks great ship it the tests are flaky on ci let me check'
 ).split(' ');
 
-const pick = (arr) => arr[(Math.random() * arr.length) | 0];
-const hex = (n) => {
-  let s = '';
-  for (let i = 0; i < n; i++) s += ((Math.random() * 16) | 0).toString(16);
-  return s;
-};
-function sentence(minChars, maxChars) {
-  const target = minChars + Math.random() * (maxChars - minChars);
-  let s = pick(WORDS);
-  while (s.length < target) s += ' ' + pick(WORDS);
-  return s;
+/**
+ * The helpers the generator draws with, over a random source `r` (floats in [0, 1):
+ * `Math.random` for the server, a seeded generator for the benchmarks).
+ */
+export function tools(r = Math.random) {
+  const pick = (arr) => arr[(r() * arr.length) | 0];
+  const hex = (n) => {
+    let s = '';
+    for (let i = 0; i < n; i++) s += ((r() * 16) | 0).toString(16);
+    return s;
+  };
+  const sentence = (minChars, maxChars) => {
+    const target = minChars + r() * (maxChars - minChars);
+    let s = pick(WORDS);
+    while (s.length < target) s += ' ' + pick(WORDS);
+    return s;
+  };
+  return { r, pick, hex, sentence };
 }
 
-/** One kind drawn by weight. */
-export function randomKind() {
-  let r = Math.random() * TOTAL_WEIGHT;
+const DEFAULT_TOOLS = tools();
+
+/** One kind drawn by weight, from the random source `r`. */
+export function randomKind(r = Math.random) {
+  let x = r() * TOTAL_WEIGHT;
   for (const k of KINDS) {
-    r -= KIND_WEIGHTS[k];
-    if (r < 0) return k;
+    x -= KIND_WEIGHTS[k];
+    if (x < 0) return k;
   }
   return 'MessageSent';
 }
@@ -67,7 +76,8 @@ export function randomKind() {
  * variant, which /ws encodes as `[]`). Sized so that a /ws frame of three
  * events is about 1.4 KB.
  */
-export function payloadFor(kind) {
+export function payloadFor(kind, t = DEFAULT_TOOLS) {
+  const { r, pick, hex, sentence } = t;
   const channel = pick(CHANNELS);
   const sender = pick(USERS);
   switch (kind) {
@@ -77,12 +87,12 @@ export function payloadFor(kind) {
     case 'MessageSentThread':
       return { id: hex(16), parentId: hex(16), channel, sender, text: sentence(10, 30) };
     case 'ReactionUpdated':
-      return { messageId: hex(16), channel, sender, emoji: pick(EMOJI), added: Math.random() < 0.8, count: 1 + ((Math.random() * 5) | 0) };
+      return { messageId: hex(16), channel, sender, emoji: pick(EMOJI), added: r() < 0.8, count: 1 + ((r() * 5) | 0) };
     case 'ChannelCreated':
       return { channel: `${channel}-${hex(4)}`, creator: sender, kind: 'public', topic: sentence(10, 30) };
     case 'ChannelJoined':
     case 'ChannelLeft':
-      return { channel, member: sender, memberCount: 2 + ((Math.random() * 40) | 0), note: sentence(10, 30) };
+      return { channel, member: sender, memberCount: 2 + ((r() * 40) | 0), note: sentence(10, 30) };
     case 'ChannelInvited':
       return { channel, inviter: sender, invitee: pick(USERS), note: sentence(10, 30) };
     case 'DMCreated':
@@ -94,7 +104,7 @@ export function payloadFor(kind) {
     case 'NewIdentityUpdated':
       return { dmId: hex(16), identity: hex(48), user: sender };
     case 'ChatJoined':
-      return { member: sender, username: `${sender}_${hex(4)}`, joinedAt: Date.now() };
+      return { member: sender, username: `${sender}_${hex(4)}`, joinedAt: t === DEFAULT_TOOLS ? Date.now() : 1763900000000 + ((r() * 1e9) | 0) };
     case 'ChatInitialized':
       return null; // unit variant: `data: []` on /ws
     default:
