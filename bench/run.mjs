@@ -172,8 +172,8 @@ function measureSizes() {
     path.join(PKG_DIR, 'calimero_socket.js'),
     ...walk(path.join(PKG_DIR, 'snippets')).filter((f) => f.endsWith('.js')),
   ];
-  if (existsSync(path.join(ROOT, 'js/index.js'))) ours.push(path.join(ROOT, 'js/index.js'));
-  const rows = [{ name: 'calimero-socket (this SDK)', version: ALT_PKG ? path.basename(PKG_DIR) : 'working tree', note: `${ALT_PKG ? PKG_DIR : 'pkg/'}: wasm + JS glue + snippets${ours.some((f) => f.endsWith('js/index.js')) ? ' + js/index.js' : ''}`, ...sizeOfFiles(ours, ALT_PKG ? PKG_DIR : ROOT) }];
+  if (existsSync(path.join(ROOT, 'dist/index.js'))) ours.push(path.join(ROOT, 'dist/index.js'));
+  const rows = [{ name: 'calimero-socket (this SDK)', version: ALT_PKG ? path.basename(PKG_DIR) : 'working tree', note: `${ALT_PKG ? PKG_DIR : 'pkg/'}: wasm + JS glue + snippets${ours.some((f) => f.endsWith('dist/index.js')) ? ' + dist/index.js' : ''}`, ...sizeOfFiles(ours, ALT_PKG ? PKG_DIR : ROOT) }];
   const wasmOnly = compressed(readFileSync(ours[0]));
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-peers-'));
   try {

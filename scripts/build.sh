@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: release wasm (size-tuned profile), wasm-bindgen
-# glue for ES modules, then wasm-opt -Oz from npm's binaryen and terser on the JS.
+# glue for ES modules, then wasm-opt -Oz from npm's binaryen and terser on the JS
+# (the glue, the snippets and the entry points in dist/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -20,5 +21,12 @@ rm -f pkg/.gitignore   # wasm-pack's "*" would keep pkg/snippets out of `npm pac
 for f in pkg/calimero_socket.js $(find pkg/snippets -name '*.js'); do
   node_modules/.bin/terser "$f" --module --compress --mangle --output "$f.min"
   mv "$f.min" "$f"
+done
+# The package's entry points ship minified too (dist/, what package.json exports); their
+# commented sources stay in js/ next to the .d.ts files. dist/index.js reaches the glue
+# at ../pkg/ and dist/react.js its sibling ./index.js, the same paths as from js/.
+mkdir -p dist
+for f in index react; do
+  node_modules/.bin/terser "js/$f.js" --module --compress --mangle --output "dist/$f.js"
 done
 echo "build: $(wc -c < "$wasm") bytes wasm, $(gzip -9 -c "$wasm" | wc -c) gzip"

@@ -28,8 +28,8 @@ const files = [
   join(root, "pkg/calimero_socket_bg.wasm"),
   join(root, "pkg/calimero_socket.js"),
   ...jsUnder(join(root, "pkg/snippets")),
-  join(root, "js/index.js"),
-  join(root, "js/react.js"),
+  join(root, "dist/index.js"),
+  join(root, "dist/react.js"),
 ];
 
 const missing = files.filter((f) => !existsSync(f));
@@ -55,8 +55,8 @@ const rows = files.map((f) => {
 
 const sum = (list, key) => list.reduce((n, r) => n + r[key], 0);
 const total = { file: "total", raw: sum(rows, "raw"), gzip: sum(rows, "gzip"), brotli: sum(rows, "brotli") };
-const core = rows.filter((r) => r.file !== "js/react.js");
-const withoutReact = { file: "total without js/react.js", raw: sum(core, "raw"), gzip: sum(core, "gzip"), brotli: sum(core, "brotli") };
+const core = rows.filter((r) => r.file !== "dist/react.js");
+const withoutReact = { file: "total without dist/react.js", raw: sum(core, "raw"), gzip: sum(core, "gzip"), brotli: sum(core, "brotli") };
 
 const budget = JSON.parse(readFileSync(join(root, "size-budget.json"), "utf8")).gzipBytes;
 if (!Number.isInteger(budget) || budget <= 0) {
