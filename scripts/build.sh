@@ -8,7 +8,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 rm -rf pkg   # stale snippet folders would otherwise be packed and measured
 wasm-pack build --target web --release --mode no-install --no-pack --out-dir pkg --out-name calimero_socket
 wasm="pkg/calimero_socket_bg.wasm"
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   --minify-imports-and-exports-and-modules \
