@@ -18,6 +18,7 @@ node --test tests/server/
 echo; echo "== npm package: build, size budget, types, contents"
 bash scripts/build.sh
 node scripts/size.mjs
+bash bench/core-size/run.sh   # the core alone (keeps the size probe building with the core)
 npm run --silent check:types
 npm pack --dry-run --silent >/dev/null
 
