@@ -49,7 +49,7 @@ impl<G: Grow> Heap<G> {
     pub unsafe fn alloc(&mut self, size: usize, align: usize) -> *mut u8 {
         let Some(class) = class_of(size, align) else { return core::ptr::null_mut() };
         let head = self.free[class];
-        if head != 0 && head % align == 0 {
+        if head != 0 && head.is_multiple_of(align) {
             self.free[class] = *(head as *const usize);
             return head as *mut u8;
         }
@@ -154,7 +154,7 @@ mod tests {
         let mut seed = 7u32;
         for i in 0..4000u32 {
             seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            if seed % 3 == 0 && !live.is_empty() {
+            if seed.is_multiple_of(3) && !live.is_empty() {
                 let (p, n, tag) = live.swap_remove(seed as usize % live.len());
                 let bytes = unsafe { core::slice::from_raw_parts(p as *const u8, n) };
                 assert!(bytes.iter().all(|&b| b == tag), "a block was overwritten");
@@ -164,7 +164,7 @@ mod tests {
             let n = 1 + (seed >> 8) as usize % 3000;
             let align = [1, 8, 16, 64][(seed >> 4) as usize % 4];
             let p = unsafe { h.alloc(n, align) } as usize;
-            assert!(p != 0 && p % align == 0);
+            assert!(p != 0 && p.is_multiple_of(align));
             for &(q, m, _) in &live {
                 assert!(p + n <= q || q + m <= p, "blocks overlap");
             }

@@ -101,7 +101,7 @@ async fn a_burst_of_ten_is_one_batch_with_every_flag() {
     let s = session("burst10");
     let c = ctx(7);
     let (m, batches) = open_with_batches(&s, &[&c], "").await;
-    let mut kinds = vec!["MessageSent"; 10];
+    let mut kinds = ["MessageSent"; 10];
     kinds[2] = "ChannelCreated";
     kinds[6] = "DMCreated";
     let spec: Vec<String> = kinds.iter().map(|k| format!(r#"{{"contextId":"{c}","kinds":["{k}"]}}"#)).collect();

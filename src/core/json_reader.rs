@@ -726,7 +726,7 @@ mod tests {
             assert!((got - v).abs() <= v.abs() * 1e-15, "{t}: {got} != {v}");
         }
         let mut r = Reader::new("1763900000123456789");
-        assert!((r.number().unwrap() - 1.763900000123456789e18).abs() < 1e4);
+        assert!((r.number().unwrap() - 1.763_900_000_123_456_8e18).abs() < 1e4);
     }
 
     #[test]

@@ -514,7 +514,7 @@ impl<P: Clone> Machine<P> {
             self.stats.messages_sent += 1;
             self.actions.push_back(Action::Send(text));
         }
-        self.next_probe_at = (self.opts.heartbeat_interval_ms > 0.0).then(|| now + self.opts.heartbeat_interval_ms);
+        self.next_probe_at = (self.opts.heartbeat_interval_ms > 0.0).then_some(now + self.opts.heartbeat_interval_ms);
         self.advance(now);
     }
 

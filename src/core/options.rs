@@ -328,7 +328,8 @@ mod tests {
     #[test]
     fn out_of_range_numbers_name_the_option() {
         let base = Options::defaults("ws://h", Profile::Default);
-        let cases: Vec<(&str, Box<dyn Fn(&mut Options)>)> = vec![
+        type Edit = Box<dyn Fn(&mut Options)>;
+        let cases: Vec<(&str, Edit)> = vec![
             ("batchWindowMs", Box::new(|o| o.batch_window_ms = -1.0)),
             ("batchWindowMs", Box::new(|o| o.batch_window_ms = f64::NAN)),
             ("maxBatchSize", Box::new(|o| o.max_batch_size = 0.0)),

@@ -8,7 +8,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::{apply_edits, EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError};
+use super::{apply_edits, EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError, Stamped};
 use crate::core::json_reader::{slice, validate, write_string, JsonResult, RawStr, Reader, ValueKind};
 use crate::core::text::quoted;
 use alloc::borrow::Cow;
@@ -30,12 +30,15 @@ struct ResultFields<'a> {
     event_type: Option<RawStr<'a>>,
     context_ids: Option<Vec<RawStr<'a>>>,
     kinds: Vec<RawStr<'a>>,
-    /// Byte spans of the `events[].data` arrays with their event's kind and, for byte
-    /// arrays, their bytes (filled when asked for).
-    data_spans: Vec<(usize, usize, Option<RawStr<'a>>, Option<Vec<u8>>)>,
+    /// The `events[].data` arrays (filled when asked for).
+    data_spans: Vec<DataSpan<'a>>,
     /// Byte span of the whole `result` value.
     span: (usize, usize),
 }
+
+/// Byte span of one `events[].data` array: `(start, end, its event's kind, its bytes when
+/// it is a byte array)`.
+type DataSpan<'a> = (usize, usize, Option<RawStr<'a>>, Option<Vec<u8>>);
 
 /// Everything read from one frame.
 struct Scan<'a> {
@@ -243,7 +246,7 @@ pub fn normalize(text: &str) -> Result<String, FrameError> {
 /// [`normalize`], also taking the app's server timestamp out of the events' data:
 /// the first event whose decoded data is an object with a number at `ts_path` gives
 /// `(timestamp, that event's kind)`, and the field is removed from every event.
-pub fn normalize_stamped(text: &str, ts_path: &[String]) -> Result<(String, Option<(f64, Option<String>)>), FrameError> {
+pub fn normalize_stamped(text: &str, ts_path: &[String]) -> Result<Stamped, FrameError> {
     let s = scan(text, true)?;
     let res = s.result.ok_or(FrameError::UnknownShape("no result"))?;
     let mut edits = Vec::with_capacity(res.data_spans.len());

@@ -98,6 +98,10 @@ pub enum Inbound<'a> {
     Pong { id: Option<f64>, timestamp: Option<f64> },
 }
 
+/// A delivered frame as the app gets it (normalized JSON text), with the server timestamp
+/// found in its events and that event's kind.
+pub type Stamped = (String, Option<(f64, Option<String>)>);
+
 /// Why a frame could not be read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FrameError {
@@ -163,7 +167,7 @@ impl Protocol {
     /// [`Protocol::normalize`], plus the server timestamp found only now: Calimero
     /// frames carry none of their own, but an app's events may (inside their byte
     /// arrays), which is read when a frame is delivered. `(timestamp, event kind)`.
-    pub fn normalize_stamped(&self, text: &str) -> Result<(String, Option<(f64, Option<String>)>), FrameError> {
+    pub fn normalize_stamped(&self, text: &str) -> Result<Stamped, FrameError> {
         match self.kind {
             ProtocolKind::Calimero => calimero::normalize_stamped(text, &self.timestamp_path),
             ProtocolKind::Json => json::normalize(text, &self.timestamp_path).map(|t| (t, None)),
