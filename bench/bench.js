@@ -127,6 +127,18 @@ function countFlags(flags) {
  * `connect(url)` gives it its own WebSocket. Counters: callbacks, frames delivered
  * through callbacks, refetches (true flags per callback), time of the last callback.
  */
+// What every contestant's batch callback does (the same work for each): count the batch,
+// its frames and its true flags, touch \`latest\`, then tell a waiting phase.
+function recordBatch(c, b) {
+  c.lastAt = performance.now();
+  c.callbacks++;
+  c.frames += b.size;
+  c.refetches += countFlags(b.flags);
+  c.lastReason = b.reason;
+  if (b.latest) sink++;
+  if (c.onCallback) c.onCallback();
+}
+
 function createContestant(name, { contexts, url = INJECT_URL, criticalKinds = [] } = {}) {
   const c = { name, callbacks: 0, frames: 0, refetches: 0, lastAt: 0, lastReason: '', onCallback: null };
   if (name === 'sdk' || name === 'sdkHighThroughput' || name === 'sdkReadLatest') {
@@ -136,15 +148,9 @@ function createContestant(name, { contexts, url = INJECT_URL, criticalKinds = []
     const m = new SocketManager(opts);
     const readLatest = name === 'sdkReadLatest';
     m.onBatch((b) => {
-      c.lastAt = performance.now();
-      c.callbacks++;
-      c.frames += b.size;
-      c.refetches += countFlags(b.flags);
-      c.lastReason = b.reason;
-      if (b.latest) sink++;
       // 1c: an app that reads every context's newest frame (decoded on that read).
       if (readLatest) for (const id of b.contextIds) sink += b.latest[id].data.events.length;
-      if (c.onCallback) c.onCallback();
+      recordBatch(c, b);
     });
     c.ingest = (t) => m.injectFrame(t);
     c.connect = () => m.connect();
@@ -156,15 +162,7 @@ function createContestant(name, { contexts, url = INJECT_URL, criticalKinds = []
   } else if (name === 'reference') {
     const h = new ReferenceHook({
       criticalKinds,
-      onBatch: (b) => {
-        c.lastAt = performance.now();
-        c.callbacks++;
-        c.frames += b.size;
-        c.refetches += countFlags(b.flags);
-        c.lastReason = b.reason;
-        if (b.latest) sink++;
-        if (c.onCallback) c.onCallback();
-      },
+      onBatch: (b) => recordBatch(c, b),
     });
     const handler = h.handleMessage;
     c.ingest = (t) => handler({ data: t });
