@@ -28,12 +28,26 @@ if ! command -v wasm-pack >/dev/null 2>&1; then
   cargo install wasm-pack --locked || cargo install wasm-pack
 fi
 
-# 4. Chromium and its driver, from Debian.
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  log "apt-get install chromium chromium-driver"
+# 4. The three browser engines and their WebDriver servers, from Debian: Chromium and
+#    chromedriver, Firefox ESR, WebKitGTK's WebKitWebDriver (its MiniBrowser needs a
+#    display: Xvfb), plus python3-venv for the FastAPI example's environment.
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || need+=(firefox-esr)
+[ -x /usr/bin/WebKitWebDriver ] || need+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb xauth)
+if [ ${#need[@]} -gt 0 ]; then
+  log "apt-get install ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium chromium-driver >/dev/null
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# 4b. geckodriver (Firefox's WebDriver server) from crates.io, built once (~2 min).
+if ! command -v geckodriver >/dev/null 2>&1; then
+  log "cargo install geckodriver"
+  cargo install geckodriver --locked || cargo install geckodriver
 fi
 
 # 5. npm dependencies: the package's dev tools (binaryen's wasm-opt, TypeScript), the
