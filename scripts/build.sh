@@ -26,7 +26,7 @@ done
 # commented sources stay in js/ next to the .d.ts files. dist/index.js reaches the glue
 # at ../pkg/ and dist/react.js its sibling ./index.js, the same paths as from js/.
 mkdir -p dist
-for f in index react; do
+for f in index react tanstack-query swr; do
   node_modules/.bin/terser "js/$f.js" --module --compress --mangle --output "dist/$f.js"
 done
 echo "build: $(wc -c < "$wasm") bytes wasm, $(gzip -9 -c "$wasm" | wc -c) gzip"

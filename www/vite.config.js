@@ -11,9 +11,10 @@ import { fileURLToPath } from "node:url";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const jsx = { jsx: { runtime: "automatic", importSource: "react" } };
-// calimero-socket is linked from `..` (file:..): its `import "react"` must resolve to
-// this app's single React copy, not to one beside the package.
-const resolve = { dedupe: ["react", "react-dom"] };
+// calimero-socket is linked from `..` (file:..): its `import "react"` (and the query
+// cache entries' `@tanstack/react-query` and `swr`) must resolve to this app's single
+// copy, not to one beside the package.
+const resolve = { dedupe: ["react", "react-dom", "@tanstack/react-query", "swr"] };
 
 const testPages = Object.fromEntries(
   readdirSync(here("./test-pages"))
