@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs every test: native core tests (fake clock), the local
 # server's self-test, the npm package checks (size budget, types), the browser tests of
-# the wasm in headless Chromium against the server, and the end-to-end tests of the
+# the wasm in Chromium, Firefox and WebKit against the server, and the end-to-end tests of the
 # React hooks and the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,18 +22,59 @@ bash bench/core-size/run.sh   # the core alone (keeps the size probe building wi
 npm run --silent check:types
 npm pack --dry-run --silent >/dev/null
 
-echo; echo "== browser tests (wasm-pack test --headless --chrome)"
+# Browser tests: every tests/browser_*.rs file in each engine of SDK_ENGINES (default all
+# three; CI runs all three), against the local server. Drivers go to wasm-pack by flag
+# only: the runner takes GECKODRIVER, SAFARIDRIVER, CHROMEDRIVER from the environment in
+# that order of preference, so an exported GECKODRIVER would make a "WebKit" run
+# silently run Firefox; every run has all three unset.
+SDK_ENGINES=${SDK_ENGINES:-chrome firefox safari}
+engine_label() {
+  case "$1" in
+    chrome) echo "Chromium (chromedriver)" ;;
+    firefox) echo "Firefox (geckodriver)" ;;
+    safari) echo "WebKit (WebKitWebDriver, WebKitGTK MiniBrowser under Xvfb)" ;;
+  esac
+}
+run_browser_tests() {
+  local engine=$1 t name start
+  local -a cmd
+  case "$engine" in
+    chrome) cmd=(wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)") ;;
+    firefox) cmd=(wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)") ;;
+    safari)
+      # WebKitWebDriver starts its default MiniBrowser, which has no headless mode:
+      # without a display every file would hang until the runner's timeout.
+      if ! command -v xvfb-run >/dev/null 2>&1; then
+        echo "test: xvfb-run not found; WebKit's MiniBrowser needs a display (run: bash scripts/setup.sh)" >&2
+        return 1
+      fi
+      cmd=(xvfb-run -a wasm-pack test --headless --safari --safaridriver /usr/bin/WebKitWebDriver) ;;
+    *) echo "test: unknown engine '$engine' in SDK_ENGINES (chrome, firefox, safari)" >&2; return 1 ;;
+  esac
+  echo; echo "== browser tests in $(engine_label "$engine")"
+  start=$(date +%s)
+  for t in tests/browser_*.rs; do
+    name=$(basename "$t" .rs)
+    echo "-- $engine: $name"
+    # `std`: the test harness links std (see Cargo.toml).
+    env -u GECKODRIVER -u SAFARIDRIVER -u CHROMEDRIVER \
+      "${cmd[@]}" --mode no-install -- --features std --test "$name"
+  done
+  ENGINE_TIMES+=("$engine $(( $(date +%s) - start )) s")
+}
+
 start_server
 trap stop_server EXIT
 export SDK_TEST_SERVER="127.0.0.1:$SERVER_PORT"
 export WASM_BINDGEN_TEST_TIMEOUT=120
-for t in tests/browser_*.rs; do
-  name=$(basename "$t" .rs)
-  # `std`: the test harness links std (see Cargo.toml).
-  wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --features std --test "$name"
+ENGINE_TIMES=()
+for engine in $SDK_ENGINES; do
+  run_browser_tests "$engine"
 done
 stop_server
 trap - EXIT
+echo; echo "== browser tests: time per engine"
+printf '   %s\n' "${ENGINE_TIMES[@]}"
 
 echo; echo "== end-to-end tests (React hooks and the demo, Playwright + headless Chromium)"
 (cd www && npx vite build --logLevel warn)
