@@ -66,12 +66,16 @@ run_browser_tests() {
 start_server
 trap stop_server EXIT
 export SDK_TEST_SERVER="127.0.0.1:$SERVER_PORT"
+start_fastapi   # the FastAPI json example (docs/examples/), for tests/browser_fastapi.rs
+trap 'stop_server; stop_fastapi' EXIT
+export SDK_FASTAPI_SERVER="127.0.0.1:$FASTAPI_PORT"
 export WASM_BINDGEN_TEST_TIMEOUT=120
 ENGINE_TIMES=()
 for engine in $SDK_ENGINES; do
   run_browser_tests "$engine"
 done
 stop_server
+stop_fastapi
 trap - EXIT
 echo; echo "== browser tests: time per engine"
 printf '   %s\n' "${ENGINE_TIMES[@]}"
