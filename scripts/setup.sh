@@ -64,4 +64,16 @@ if [ ! -d www/node_modules/vite ] || [ www/package-lock.json -nt www/node_module
   log "npm ci (www: the demo and the e2e tests)"
   (cd www && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# 6. The FastAPI json-protocol example's venv (PyPI), which its browser test runs;
+#    reinstalled only when docs/examples/requirements.txt changed.
+req=docs/examples/requirements.txt
+if [ ! -x .venv-examples/bin/uvicorn ] || ! cmp -s "$req" .venv-examples/requirements.installed; then
+  log "python3 -m venv .venv-examples; pip install -r $req"
+  if ! python3 -m venv .venv-examples; then
+    apt-get install -y -qq python3-venv >/dev/null && python3 -m venv .venv-examples
+  fi
+  .venv-examples/bin/pip install --quiet --disable-pip-version-check -r "$req"
+  cp "$req" .venv-examples/requirements.installed
+fi
 echo "setup: ok"
