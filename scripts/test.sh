@@ -35,6 +35,7 @@ engine_label() {
     safari) echo "WebKit (WebKitWebDriver, WebKitGTK MiniBrowser under Xvfb)" ;;
   esac
 }
+# run_browser_tests ENGINE [FILE...]: the files default to every tests/browser_*.rs.
 run_browser_tests() {
   local engine=$1 t name start
   local -a cmd
@@ -52,8 +53,10 @@ run_browser_tests() {
     *) echo "test: unknown engine '$engine' in SDK_ENGINES (chrome, firefox, safari)" >&2; return 1 ;;
   esac
   echo; echo "== browser tests in $(engine_label "$engine")"
+  shift
+  [ $# -gt 0 ] || set -- tests/browser_*.rs
   start=$(date +%s)
-  for t in tests/browser_*.rs; do
+  for t in "$@"; do
     name=$(basename "$t" .rs)
     echo "-- $engine: $name"
     # `std`: the test harness links std (see Cargo.toml).
