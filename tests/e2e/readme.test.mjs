@@ -68,6 +68,8 @@ async function serve(files) {
 async function open(url) {
   const page = await browser.newPage();
   page.problems = [];
+  page.logs = [];
+  page.on("console", (msg) => page.logs.push(msg.text()));
   page.on("pageerror", (err) => page.problems.push(`pageerror: ${err.message}`));
   page.on("console", (msg) => {
     if (msg.type() === "error" && !/^Failed to load resource/.test(msg.text())) page.problems.push(`console: ${msg.text()}`);
@@ -121,5 +123,18 @@ describe("README: use it in your app", () => {
       await page.close();
     }
   });
-});
 
+  test("the API in one screen: refetches on flags, then closes and frees", { timeout: 60000 }, async () => {
+    const url = await serve({ "index.html": snippet("`index.html`:", "html"), "main.js": snippet("## The API in one screen", "js") });
+    const page = await open(url);
+    try {
+      await waitFor(() => page.logs.some((l) => /^refetch (messages|channels)$/.test(l)), { timeoutMs: 20000, what: "a refetch log line" });
+      assert.ok(page.logs.includes("status open"), page.logs.join("\n"));
+      // After 5 s the snippet prints stats() and closes.
+      await waitFor(() => page.logs.includes("status closed"), { timeoutMs: 15000, what: "status closed after 5 s" });
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await page.close();
+    }
+  });
+});
