@@ -24,3 +24,9 @@ mod web;
 
 #[cfg(target_arch = "wasm32")]
 pub use web::manager::SocketManager;
+
+/// The JS pre-reader of Calimero frames, reachable by the browser tests only (they
+/// build with `std`): `tests/browser_prereader.rs` checks it against the Rust decoder.
+#[cfg(all(target_arch = "wasm32", feature = "std"))]
+#[doc(hidden)]
+pub use web::socket::FrameScanner;

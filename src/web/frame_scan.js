@@ -1,21 +1,33 @@
 // The socket's message handler, in JS so that the common frame costs one call into
 // wasm and no copy of its text.
 //
-// A Calimero StateMutation frame as the node writes it starts with
-//   {"id":null,"result":{"contextId":"<id>","type":"StateMutation","data":{
-// and names its event kinds as "kind":"<Kind>". Inside a JSON string every quote is
-// escaped, so the text `"kind":"` can only be a real key; the kinds' data are byte
-// arrays, so no app text can contain it either. For such a frame this handler finds
-// the context id and up to four kinds with indexOf, turns each name into a small
-// integer (interned here, bounded), and calls `fast(now, ctx | n << 16, t.length, k0..k3, text)`.
-// Every other frame (replies, errors, side events, other key orders, escapes, more
-// kinds, anything odd) goes to `slow(now, data)`, where the Rust reader validates it.
-// The rules stay in Rust: this only reads.
+// The pre-reader takes only the exact text the node writes for a StateMutation:
+//   {"id":null,"result":{"contextId":"<id>","type":"StateMutation","data":{"newRoot":"<hash>",
+//    "events":[{"kind":"<Kind>","data":[<bytes>],"handler":null|"<name>"},...]}}}
+// with no white space, these keys in this order, names without escapes, data as plain
+// comma-separated integers and at most four events. Walking that grammar proves the
+// text is valid JSON of that shape, so the context id and the kinds it reads are the
+// ones the Rust decoder would find (only `events[].kind` are kinds: a "kind" key
+// anywhere else never reaches this path). For such a frame it turns each name into a
+// small integer (interned here, bounded) and calls
+// `fast(now, ctx | n << 16, t.length, k0..k3, text)`, one call into wasm and no copy of
+// the text. Every other frame (replies, errors, side events, other key orders, white
+// space, escapes, more events, anything odd) goes to `slow(now, data)`, where the Rust
+// reader validates it. tests/browser_prereader.rs feeds both the same frames and checks
+// they never disagree. The rules stay in Rust: this only reads.
 
 const HEAD = '{"id":null,"result":{"contextId":"';
-const TYPE = '","type":"';
-const STATE = 'StateMutation","data":{';
-const KIND = '"kind":"';
+const TYPE = '","type":"StateMutation","data":{"newRoot":"';
+const EVENTS = '","events":[';
+const KIND = '{"kind":"';
+const DATA = '","data":[';
+const HANDLER = ',"handler":';
+const END = "]}}}";
+// Plain integers separated by commas, then the closing bracket (JSON numbers: no
+// leading zeros, no sign, no fraction; bytes above 255 stay valid JSON for Rust too).
+// What a JSON string cannot hold raw (control characters), or holds only escaped.
+const NOT_PLAIN = /[\u0000-\u001f\\]/;
+const BYTES = /(?:(?:0|[1-9][0-9]*)(?:,(?:0|[1-9][0-9]*))*)?\]/y;
 const MAX_NAMES = 4096;
 
 export class FrameScanner {
@@ -61,7 +73,7 @@ export class FrameScanner {
   }
 
   /// The id of the name from `start` up to the next quote, with its end in `this.end`;
-  /// -1 when it cannot be taken (escape, full table, no quote). `guess` (an id, or -1)
+  /// -1 when it cannot be taken (escape or control character, full table, no quote). `guess` (an id, or -1)
   /// is tried first: the previous frame's context, the previous kind of this frame. A
   /// name seen before is matched in place; a new one is sliced once and interned.
   nameAt(t, start, guess) {
@@ -86,7 +98,7 @@ export class FrameScanner {
       }
     }
     const name = t.slice(start, end);
-    if (name.indexOf("\\") >= 0) return -1;
+    if (NOT_PLAIN.test(name)) return -1;
     const id = this.intern(name);
     if (id >= 0) {
       if (list === undefined) this.byHash.set(h, [id]);
@@ -95,35 +107,75 @@ export class FrameScanner {
     return id;
   }
 
+  /// The end of a string whose text starts at `start` (its closing quote's index), or
+  /// -1 when it holds an escape or a control character, or does not end.
+  plainString(t, start) {
+    for (let i = start; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c === 34) return i;
+      if (c === 92 || c < 32) return -1;
+    }
+    return -1;
+  }
+
   /// Reads one frame (a socket message, or an injected one).
   scan(t) {
     const now = Date.now();
     const slow = this.slow;
-    if (typeof t !== "string" || t.length > this.maxUnits || !t.startsWith(HEAD) || t.charCodeAt(t.length - 1) !== 125) {
+    if (typeof t !== "string" || t.length > this.maxUnits || !t.startsWith(HEAD) || !t.endsWith(END)) {
       slow(now, t);
       return;
     }
     const ctx = this.nameAt(t, HEAD.length, this.lastCtx);
-    const ctxEnd = this.end;
-    if (ctx < 0 || !t.startsWith(TYPE, ctxEnd) || !t.startsWith(STATE, ctxEnd + TYPE.length)) {
+    if (ctx < 0 || !t.startsWith(TYPE, this.end)) {
       slow(now, t);
       return;
     }
+    const rootEnd = this.plainString(t, this.end + TYPE.length);
+    if (rootEnd < 0 || !t.startsWith(EVENTS, rootEnd)) {
+      slow(now, t);
+      return;
+    }
+    let at = rootEnd + EVENTS.length;
     let n = 0, k0 = 0, k1 = 0, k2 = 0, k3 = 0;
-    let at = t.indexOf(KIND, ctxEnd);
-    while (at >= 0) {
-      if (n === 4) {
-        slow(now, t);
-        return;
+    if (t.charCodeAt(at) !== 93) {
+      for (;;) {
+        if (n === 4 || !t.startsWith(KIND, at)) {
+          slow(now, t);
+          return;
+        }
+        const id = this.nameAt(t, at + KIND.length, n === 0 ? this.lastKind : k0);
+        if (id < 0 || !t.startsWith(DATA, this.end)) {
+          slow(now, t);
+          return;
+        }
+        BYTES.lastIndex = this.end + DATA.length;
+        if (!BYTES.test(t) || !t.startsWith(HANDLER, BYTES.lastIndex)) {
+          slow(now, t);
+          return;
+        }
+        at = BYTES.lastIndex + HANDLER.length;
+        if (t.startsWith("null", at)) at += 4;
+        else if (t.charCodeAt(at) === 34 && (at = this.plainString(t, at + 1)) >= 0) at += 1;
+        else {
+          slow(now, t);
+          return;
+        }
+        if (n === 0) k0 = id; else if (n === 1) k1 = id; else if (n === 2) k2 = id; else k3 = id;
+        n++;
+        // The event's closing brace, then a comma or the list's end.
+        if (t.charCodeAt(at) !== 125) {
+          slow(now, t);
+          return;
+        }
+        at++;
+        if (t.charCodeAt(at) === 44) at++;
+        else break;
       }
-      const id = this.nameAt(t, at + KIND.length, n === 0 ? this.lastKind : k0);
-      if (id < 0) {
-        slow(now, t);
-        return;
-      }
-      if (n === 0) k0 = id; else if (n === 1) k1 = id; else if (n === 2) k2 = id; else k3 = id;
-      n++;
-      at = t.indexOf(KIND, this.end);
+    }
+    if (at + END.length !== t.length) {
+      slow(now, t);
+      return;
     }
     this.lastCtx = ctx;
     if (n > 0) this.lastKind = k0;

@@ -89,9 +89,12 @@ impl SocketManager {
         }));
         {
             let mut s = state.borrow_mut();
-            // The pre-reader knows the Calimero shape only.
+            // The pre-reader knows the Calimero shape only. It takes frames of at most a
+            // third of maxMessageBytes in UTF-16 units (a unit is at most 3 UTF-8 bytes),
+            // so it never takes a frame the byte limit would refuse; longer ones are
+            // measured exactly on the slow path.
             let units = if s.machine.protocol().kind == crate::core::protocol::ProtocolKind::Calimero {
-                s.machine.options().max_message_bytes
+                crate::core::float::floor(s.machine.options().max_message_bytes / 3.0)
             } else {
                 -1.0
             };
