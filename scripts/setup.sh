@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything the build, the tests and the demo need, from the package
 # registries only (crates.io, npm, Debian). Idempotent: fast when all is in place.
+# `--build-only`: only what scripts/build.sh needs (steps 1-3 and the package's npm dev
+# tools); no apt, no browsers, no demo or test dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=0
+[ "${1:-}" = --build-only ] && build_only=1
 
 log() { printf '\n== setup: %s\n' "$*"; }
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -28,6 +32,17 @@ if ! command -v wasm-pack >/dev/null 2>&1; then
   cargo install wasm-pack --locked || cargo install wasm-pack
 fi
 
+# 3b. The package's npm dev tools (binaryen's wasm-opt, terser, TypeScript).
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] \
+  || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+if [ "$build_only" = 1 ]; then
+  echo "setup: ok (build only)"
+  exit 0
+fi
+
 # 4. The three browser engines and their WebDriver servers, from Debian: Chromium and
 #    chromedriver, Firefox ESR, WebKitGTK's WebKitWebDriver (its MiniBrowser needs a
 #    display: Xvfb), plus python3-venv for the FastAPI example's environment.
@@ -50,12 +65,8 @@ if ! command -v geckodriver >/dev/null 2>&1; then
   cargo install geckodriver --locked || cargo install geckodriver
 fi
 
-# 5. npm dependencies: the package's dev tools (binaryen's wasm-opt, TypeScript), the
-#    local event server's `ws`, and the demo's (Vite, React, playwright-core).
-if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+# 5. npm dependencies: the local event server's `ws`, and the demo's (Vite, React,
+#    playwright-core).
 if [ ! -d tests/server/node_modules/ws ] || [ tests/server/package-lock.json -nt tests/server/node_modules/.package-lock.json ]; then
   log "npm ci (tests/server)"
   (cd tests/server && npm ci --no-audit --no-fund --loglevel=error)

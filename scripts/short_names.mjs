@@ -12,7 +12,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const gluePath = process.argv[2];
-const map = JSON.parse(readFileSync(0, 'utf8'));
+const input = readFileSync(0, 'utf8');
+let map;
+try {
+  map = JSON.parse(input);
+} catch (e) {
+  const what = input.trim() === '' ? 'nothing' : `text that is not JSON (${e.message}): ${JSON.stringify(input.slice(0, 80))}`;
+  console.error(`short_names: expected the JSON name mapping that wasm-opt --minify-imports-and-exports-and-modules prints on stdin, got ${what}; did wasm-opt run (node_modules/.bin/wasm-opt, from \`npm ci\`)?`);
+  process.exit(1);
+}
+if (!map || !Array.isArray(map.imports) || !Array.isArray(map.exports)) {
+  console.error('short_names: the JSON on stdin has no "imports" and "exports" arrays; is it the output of wasm-opt --minify-imports-and-exports-and-modules?');
+  process.exit(1);
+}
 let glue = readFileSync(gluePath, 'utf8');
 
 function fail(what) {
