@@ -9,7 +9,8 @@
 //! - [`convert`]: batches, stats and errors as JS values;
 //! - [`listeners`]: the app's callbacks and the functions that remove them;
 //! - [`live`]: counts of live handles, for leak tests;
-//! - `runtime`: the allocator and panic handler of the `no_std` build.
+//! - `runtime`: the allocator and panic handler of the `no_std` build (the
+//!   `debug-panics` build has std's, with console_error_panic_hook).
 //!
 //! The browser APIs are reached through three JS snippets rather than web-sys (fewer
 //! imports, a smaller glue): `helpers.js` (WebSocket, page listeners, timer, listener
@@ -29,6 +30,14 @@ pub mod page_events;
 mod runtime;
 pub mod socket;
 pub mod timer;
+
+/// The development build (feature `debug-panics`): installs console_error_panic_hook when
+/// the module starts, so a panic logs its message and location before the trap.
+#[cfg(feature = "debug-panics")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+fn debug_panics() {
+    console_error_panic_hook::set_once();
+}
 
 /// Milliseconds since the epoch: the wall clock, so that sleep and throttled timers
 /// show up as time that passed.
