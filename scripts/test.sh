@@ -22,12 +22,18 @@ bash bench/core-size/run.sh   # the core alone (keeps the size probe building wi
 npm run --silent check:types
 npm pack --dry-run --silent >/dev/null
 
-# Browser tests: every tests/browser_*.rs file in each engine of SDK_ENGINES (default all
-# three; CI runs all three), against the local server. Drivers go to wasm-pack by flag
-# only: the runner takes GECKODRIVER, SAFARIDRIVER, CHROMEDRIVER from the environment in
-# that order of preference, so an exported GECKODRIVER would make a "WebKit" run
-# silently run Firefox; every run has all three unset.
+# Engines of the browser tests and the smoke test: SDK_ENGINES="chrome firefox safari"
+# (the default, what CI runs) or any subset, e.g. SDK_ENGINES=chrome for a quick run.
 SDK_ENGINES=${SDK_ENGINES:-chrome firefox safari}
+
+echo; echo "== the packed package as an app installs it (npm pack, npm i, each engine; the debug build in Chromium)"
+node tests/package/smoke.mjs --engines "$SDK_ENGINES" --debug-build
+
+# Browser tests: every tests/browser_*.rs file in each engine of SDK_ENGINES, against the
+# local server. Drivers go to wasm-pack by flag only: the runner takes GECKODRIVER,
+# SAFARIDRIVER, CHROMEDRIVER from the environment in that order of preference, so an
+# exported GECKODRIVER would make a "WebKit" run silently run Firefox; every run has all
+# three unset.
 engine_label() {
   case "$1" in
     chrome) echo "Chromium (chromedriver)" ;;
