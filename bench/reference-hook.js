@@ -1,6 +1,5 @@
 // Contestant 2: a JS reference of the hand-written hook the SDK replaces, written for
-// the benchmark. Faithful to the chat frontends' hooks (see
-// /work/shared/docs/calimero-wire.md, "What the chat frontends did"):
+// the benchmark. Faithful to what the chat frontends' own hooks did:
 //
 //   - JSON.parse every frame;
 //   - decode every event's byte array (Uint8Array -> TextDecoder -> JSON.parse);

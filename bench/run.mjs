@@ -67,7 +67,7 @@ const LABEL = { sdk: '1 SDK (defaults)', reference: '2 JS reference hook', floor
 // profile and the SDK whose callback reads every context's newest frame.
 const INJECTED = [...CONTESTANTS, 'sdkHighThroughput', 'sdkReadLatest'];
 const PEERS = JSON.parse(readFileSync(path.join(HERE, 'package.json'), 'utf8')).peersForSize;
-// min+gzip sizes quoted by /work/shared/docs/peers.md (bundlephobia-style figures).
+// min+gzip sizes the peers' own pages quote (bundlephobia-style figures), printed beside ours.
 const QUOTED = { 'socket.io-client': '14.4 KB', partysocket: '2.7-4.8 KB', centrifuge: '23 KB' };
 
 const log = (...a) => process.stderr.write(a.join(' ') + '\n');

@@ -22,7 +22,7 @@ pub const MAX_FLAGS: usize = 63;
 /// The bit of the `resync` flag, raised by the machine, not by kinds.
 pub const RESYNC_BIT: u64 = 1 << 63;
 
-/// The default chat mapping of `shared/docs/calimero-wire.md`.
+/// The default chat mapping (the README's refresh rules table; `docs/calimero-wire.md`).
 pub const DEFAULT_RULES: &[(&str, &[&str])] = &[
     ("MessageSent", &["messages"]),
     ("MessageReceived", &["messages"]),

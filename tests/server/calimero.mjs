@@ -1,5 +1,5 @@
 /**
- * The Calimero node protocol on `/ws`, as in /work/shared/docs/calimero-wire.md.
+ * The Calimero node protocol on `/ws`, as in docs/calimero-wire.md.
  *
  * Requests `{"id":N,"method":"subscribe"|"unsubscribe"|"execute","params":{...}}`
  * are parsed the way the node's serde types parse them: a frame that is not a

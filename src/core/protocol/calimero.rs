@@ -1,4 +1,4 @@
-//! The Calimero node `/ws` protocol (see `shared/docs/calimero-wire.md`).
+//! The Calimero node `/ws` protocol (see `docs/calimero-wire.md`).
 //!
 //! Replies: `{"id":N,"result":{"contextIds":[..]}}` or `{"id":N,"error":{"type","data"}}`.
 //! Events: `{"id":null,"result":{"contextId"|"groupId","type","data":{..,"events":[
