@@ -6,7 +6,7 @@
 mod common;
 
 use calimero_socket::core::errors::ErrorCode;
-use calimero_socket::core::machine::{Action, Status};
+use calimero_socket::core::machine::{Action, Status, FIRST_PROBE_DELAY_MS};
 use calimero_socket::core::options::QueueOverflow;
 use calimero_socket::core::refresh::RESYNC_BIT;
 use common::*;
@@ -427,20 +427,70 @@ fn next_send(h: &mut Harness) -> (f64, String) {
 }
 
 #[test]
-fn calimero_probe_is_a_subscribe_request_every_interval() {
+fn calimero_probe_is_a_subscribe_request_soon_after_open_then_every_interval() {
     let c = ctx(1);
     let mut h = open_subscribed(std::slice::from_ref(&c));
     let (t, probe) = next_send(&mut h);
-    assert_eq!(t, 15_000.0);
+    assert_eq!(t, FIRST_PROBE_DELAY_MS, "the first probe a second after open, not one interval later");
     assert_eq!(request_method(&probe), "subscribe");
     assert_eq!(request_ctx_ids(&probe), vec![c.clone()]);
     h.advance_by(40.0);
     h.accept(&probe);
     assert_eq!(h.m.last_rtt_ms(), Some(40.0));
     let (t2, probe2) = next_send(&mut h);
-    assert_eq!(t2, 15_040.0 + 15_000.0, "the next probe one interval after the reply");
+    assert_eq!(t2, 1_040.0 + 15_000.0, "the next probe one interval after the reply");
     assert_ne!(request_id(&probe2), request_id(&probe));
+    h.advance_by(10.0);
+    h.accept(&probe2);
+    let (t3, _) = next_send(&mut h);
+    assert_eq!(t3, 16_050.0 + 15_000.0, "and so on, one interval after each reply");
     assert!(h.take().is_empty());
+}
+
+#[test]
+fn the_first_probe_waits_the_interval_when_it_is_shorter() {
+    let mut opts = json_opts();
+    opts.heartbeat_interval_ms = 300.0;
+    let mut h = Harness::open(opts);
+    let (t, _) = next_send(&mut h);
+    assert_eq!(t, 300.0);
+}
+
+#[test]
+fn the_first_probe_comes_soon_after_every_reconnect() {
+    let mut h = Harness::open(json_opts());
+    let (t, _) = next_send(&mut h);
+    assert_eq!(t, 1000.0);
+    h.advance_by(5.0);
+    h.frame(&json_pong());
+    h.advance_by(100.0);
+    h.on_close(1006);
+    while opens(&h.take()) == 0 {
+        h.next_timer();
+    }
+    h.advance_by(20.0);
+    h.on_open();
+    let opened = h.now;
+    h.take();
+    let (t, ping) = next_send(&mut h);
+    assert_eq!((t - opened, ping.as_str()), (FIRST_PROBE_DELAY_MS, r#"{"type":"ping"}"#));
+}
+
+#[test]
+fn a_pong_of_the_old_connection_is_not_timed_on_the_new_one() {
+    let mut h = Harness::open(json_opts());
+    next_send(&mut h); // a ping, never answered
+    h.advance_by(100.0);
+    h.on_close(1006);
+    while opens(&h.take()) == 0 {
+        h.next_timer();
+    }
+    h.on_open();
+    h.take();
+    // The server answers the old ping late, before the new connection's first ping.
+    h.advance_by(300.0);
+    h.frame(&json_pong());
+    assert_eq!(h.m.last_rtt_ms(), None, "no round trip from a ping of the previous socket");
 }
 
 #[test]
@@ -449,13 +499,13 @@ fn json_probe_is_the_ping_message() {
     opts.ping_message = r#"{"op":"ping"}"#.into();
     let mut h = Harness::open(opts);
     let (t, ping) = next_send(&mut h);
-    assert_eq!((t, ping.as_str()), (15_000.0, r#"{"op":"ping"}"#));
+    assert_eq!((t, ping.as_str()), (FIRST_PROBE_DELAY_MS, r#"{"op":"ping"}"#));
     h.advance_by(25.0);
     h.frame(&json_pong());
     assert_eq!(h.m.last_rtt_ms(), Some(25.0));
     assert!(batches(&h.take()).is_empty(), "a pong is not an event");
     let (t, ping) = next_send(&mut h);
-    assert_eq!((t, ping.as_str()), (30_025.0, r#"{"op":"ping"}"#));
+    assert_eq!((t, ping.as_str()), (16_025.0, r#"{"op":"ping"}"#));
 }
 
 #[test]
@@ -464,7 +514,7 @@ fn an_unanswered_probe_declares_the_socket_dead() {
     // Real timers fire a little late, never early.
     h.timer_lateness_ms = 4.0;
     let (t, _probe) = next_send(&mut h);
-    assert_eq!(t, 15_004.0);
+    assert_eq!(t, 1_004.0, "the first probe, a second after open");
     h.advance_to(t + 10_000.0 + 4.0);
     let acts = h.take();
     assert_eq!(closes(&acts), vec![(4000, "heartbeat timeout")], "dead at the timeout, not after a second probe");

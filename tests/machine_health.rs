@@ -6,7 +6,8 @@ mod common;
 
 use calimero_socket::core::alerts::Severity;
 use calimero_socket::core::health::{Health, Quality};
-use calimero_socket::core::latency::MAX_KIND_WINDOWS;
+use calimero_socket::core::latency::{CLIENT_CLOCK_STEP_MS, MAX_KIND_WINDOWS};
+use calimero_socket::core::snapshot::stats_json;
 use calimero_socket::core::machine::{Action, Status};
 use common::*;
 
@@ -165,4 +166,95 @@ fn memory_is_bounded_over_200k_frames_of_many_kinds() {
     assert_eq!(lat.by_kind().count(), MAX_KIND_WINDOWS);
     assert_eq!(h.m.stats().frames_batched, 200_000);
     assert!(h.m.stats().largest_batch <= 10, "a fast app never sees a batch over maxBatchSize");
+}
+
+/// The number at `key` of the top-level object of a stats snapshot.
+fn stat(json: &str, key: &str) -> Option<f64> {
+    let at = json.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let end = json[at..].find([',', '}']).map(|e| at + e)?;
+    json[at..end].parse().ok()
+}
+
+#[test]
+fn the_clock_offset_is_known_a_second_after_open_with_the_default_interval() {
+    let mut h = open_json_at_t();
+    h.advance_to(T + 999.0);
+    assert!(sends(&h.take()).is_empty());
+    h.advance_to(T + 1000.0);
+    assert_eq!(sends(&h.take()), vec![r#"{"type":"ping"}"#.to_string()]);
+    // A sub-millisecond round trip; the server stamps in whole microseconds, 3 ms ahead.
+    h.advance_to(T + 1000.4);
+    h.frame(&format!(r#"{{"type":"pong","_server_timestamp":{}}}"#, (T + 1000.2 + 3.0) * 1000.0));
+    let rtt = h.m.last_rtt_ms().unwrap();
+    assert!((rtt - 0.4).abs() < 1e-3, "sub-millisecond round trips are kept: {rtt}");
+    let off = h.m.latency().offset.offset().unwrap();
+    assert!((off - 3.0).abs() < 1e-3, "{off}");
+    let u = h.m.latency().offset.uncertainty().unwrap();
+    assert!((u - (0.2 + CLIENT_CLOCK_STEP_MS)).abs() < 1e-3, "half the round trip plus the client clock's step: {u}");
+}
+
+#[test]
+fn whole_millisecond_stamps_never_give_a_zero_uncertainty() {
+    let mut h = open_json_at_t();
+    h.advance_to(T + 1000.0);
+    h.take();
+    // Sent and answered within one client clock step, stamped in whole milliseconds.
+    h.frame(&format!(r#"{{"type":"pong","_server_timestamp":{}}}"#, T + 1000.0));
+    assert_eq!(h.m.last_rtt_ms(), Some(0.0));
+    assert_eq!(h.m.latency().offset.uncertainty(), Some(1.0));
+    // Whole seconds: the step is a second.
+    h.advance_to(T + 16_000.0);
+    h.take();
+    h.advance_to(T + 16_002.0);
+    h.frame(&format!(r#"{{"type":"pong","_server_timestamp":{}}}"#, (T + 16_000.0) / 1000.0));
+    assert_eq!(h.m.latency().offset.uncertainty(), Some(1.0), "the earlier, tighter sample is kept");
+    let json = stats_json(&mut h.m, h.now, 0.0);
+    assert_eq!(stat(&json, "clockOffsetUncertaintyMs"), Some(1.0), "{json}");
+}
+
+#[test]
+fn a_negative_one_way_sample_enters_as_zero_is_counted_and_stats_stay_clean() {
+    let mut h = open_json_at_t();
+    h.advance_to(T + 1000.0);
+    h.take();
+    // The server clock is 2 ms ahead; the offset is measured within 0.5 ms.
+    h.advance_to(T + 1001.0);
+    h.frame(&format!(r#"{{"type":"pong","_server_timestamp":{}}}"#, T + 1000.0 + 2.5));
+    assert_eq!(h.m.latency().offset.offset(), Some(2.0));
+    // A frame stamped "in the future" by more than the offset explains: -0.77 ms.
+    h.advance_to(T + 2000.0);
+    h.frame(&stamped("room", 1, "A", T + 2000.0 + 2.77));
+    // And a normal one, 5 ms.
+    h.advance_to(T + 2010.0);
+    h.frame(&stamped("room", 2, "A", T + 2005.0 + 2.0));
+    let lat = h.m.latency();
+    assert_eq!((lat.clamped, lat.raw_clamped), (1, 1));
+    let s = lat.corrected.summary();
+    assert_eq!((s.count, s.min, s.max), (2, 0.0, 5.0), "entered as 0, not averaged in negative: {s:?}");
+    assert_eq!(s.mean, 2.5);
+    let json = stats_json(&mut h.m, h.now, 0.0);
+    assert_eq!(stat(&json, "latencyClamped"), Some(1.0), "{json}");
+    assert_eq!(stat(&json, "latencyRawClamped"), Some(1.0));
+    assert!(!json.contains(":-") && !json.contains(",-") && !json.contains("[-"), "no negative number in {json}");
+    assert!(!json.contains("NaN") && !json.contains("Infinity"));
+}
+
+#[test]
+fn absurd_inputs_never_reach_the_snapshot() {
+    let mut h = open_json_at_t();
+    h.advance_to(T + 1000.0);
+    h.take();
+    h.advance_to(T + 1001.0);
+    h.frame(r#"{"type":"pong","_server_timestamp":1e300}"#);
+    assert_eq!(h.m.latency().offset.offset(), None, "a stamp past the year 5138 in ns is no stamp");
+    h.frame(&stamped("room", 1, "A", 1e300));
+    h.frame(&stamped("room", 2, "A", 1e19));
+    h.frame(&stamped("room", 3, "A", 0.000001));
+    let json = stats_json(&mut h.m, h.now, 0.0);
+    assert!(!json.contains(":-") && !json.contains(",-") && !json.contains("[-"), "{json}");
+    let lat = h.m.latency().corrected.summary();
+    assert!(lat.max.is_finite() && lat.mean.is_finite() && lat.min >= 0.0, "{lat:?}");
+    for v in [lat.max, lat.mean, lat.p99] {
+        assert!(v < 1e13, "{lat:?}");
+    }
 }

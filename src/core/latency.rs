@@ -7,10 +7,13 @@
 //! - [`ClockOffset`] estimates how far the server's clock is ahead of the client's, the
 //!   NTP way: for a request sent at client time `t0`, stamped by the server at `ts` and
 //!   answered at client time `t3`, the offset is `ts - (t0 + t3) / 2` and the round trip
-//!   `t3 - t0`. The half round trip bounds the error, so the estimate kept is the one of
-//!   the fastest round trip among the last [`OFFSET_SAMPLES`].
+//!   `t3 - t0`. Its error is bounded by half the round trip plus the coarser of the two
+//!   clocks' steps (see [`ClockOffset::uncertainty`]); the estimate kept is the one with
+//!   the smallest bound among the last [`OFFSET_SAMPLES`].
 //! - [`LatencyTracker`] holds the overall window (raw and offset-corrected), a window per
-//!   event kind (bounded count of kinds), and the round-trip window.
+//!   event kind (bounded count of kinds), and the round-trip window. No window ever holds
+//!   a negative or non-finite value: a one-way sample below 0 (clock error, not time
+//!   travel) enters as 0 and is counted ([`LatencyTracker::clamped`]).
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -22,22 +25,54 @@ pub const MAX_KIND_WINDOWS: usize = 64;
 /// Samples per kind window (at most; less when `latencySampleSize` is smaller).
 pub const KIND_WINDOW: usize = 200;
 
-/// Converts a timestamp of unknown unit to milliseconds since the epoch.
-/// Values below 1e11 are seconds (until the year 5138), below 1e14 milliseconds,
-/// below 1e17 microseconds, larger ones nanoseconds. Non-positive values are refused.
-pub fn to_epoch_ms(v: f64) -> Option<f64> {
-    if !v.is_finite() || v <= 0.0 {
+/// The step of the client clock assumed for every reading, ms: browsers coarsen
+/// `performance.now()` to 5 µs (cross-origin isolated) up to 1 ms (Firefox and Safari
+/// without isolation); the coarsest is assumed, so the bound is never too small.
+pub const CLIENT_CLOCK_STEP_MS: f64 = 1.0;
+
+/// Milliseconds per unit of a stamp of this magnitude (see [`to_epoch_ms`]), or `None`
+/// for a value that is no timestamp.
+fn unit_ms(v: f64) -> Option<f64> {
+    if !v.is_finite() || v <= 0.0 || v >= 1e20 {
         return None;
     }
     Some(if v < 1e11 {
-        v * 1e3
+        1e3
     } else if v < 1e14 {
-        v
+        1.0
     } else if v < 1e17 {
-        v / 1e3
+        1e-3
     } else {
-        v / 1e6
+        1e-6
     })
+}
+
+/// Converts a timestamp of unknown unit to milliseconds since the epoch.
+/// Values below 1e11 are seconds (until the year 5138), below 1e14 milliseconds,
+/// below 1e17 microseconds, below 1e20 nanoseconds. Non-positive and larger values are
+/// refused (they would overflow the sample windows).
+pub fn to_epoch_ms(v: f64) -> Option<f64> {
+    let unit = unit_ms(v)?;
+    // Dividing by the exact inverse keeps µs and ns stamps exact where multiplying by
+    // 1e-3 would not.
+    Some(if unit >= 1.0 { v * unit } else { v / (1.0 / unit) })
+}
+
+/// The step of a server stamp, ms: one unit of the last decimal it carries (a stamp in
+/// whole milliseconds has a 1 ms step, `1763900000.25` s a 10 ms step). What the `f64`
+/// cannot tell apart counts as carried, so the step is never below the float's own
+/// precision. `None` for a value [`to_epoch_ms`] refuses.
+pub fn stamp_step_ms(v: f64) -> Option<f64> {
+    let unit = unit_ms(v)?;
+    let mut scale = 1.0;
+    for _ in 0..9 {
+        let x = v * scale;
+        if (x - crate::core::float::round(x)).abs() <= x * 1e-15 {
+            break;
+        }
+        scale *= 10.0;
+    }
+    Some(unit / scale)
 }
 
 /// A summary of a window of samples.
@@ -67,6 +102,8 @@ impl Window {
         Window { ring: Vec::new(), cap: cap.max(1), next: 0, count: 0 }
     }
 
+    /// Adds a sample; callers clamp it first ([`LatencyTracker`] never pushes a negative
+    /// or non-finite value).
     pub fn push(&mut self, v: f64) {
         let v = v as f32;
         if self.ring.len() < self.cap {
@@ -164,35 +201,48 @@ fn heap_sort(v: &mut [f32]) {
     }
 }
 
-/// The server-minus-client clock offset, from the fastest recent round trip.
+/// The server-minus-client clock offset, from the recent round trip with the smallest
+/// error bound.
 #[derive(Debug, Clone, Default)]
 pub struct ClockOffset {
-    /// `(round trip, offset)` of the last samples.
+    /// `(error bound, offset)` of the last samples.
     samples: Vec<(f64, f64)>,
     next: usize,
 }
 
 impl ClockOffset {
-    /// A request sent at `t0`, stamped `server_ts` (ms) by the server, answered at `t3`.
-    pub fn add(&mut self, t0: f64, server_ts: f64, t3: f64) {
+    /// A request sent at `t0`, stamped `server_ts` (ms) by a server clock of step
+    /// `step_ms` ([`stamp_step_ms`]), answered at `t3`. Non-finite inputs are ignored.
+    pub fn add(&mut self, t0: f64, server_ts: f64, step_ms: f64, t3: f64) {
         let rtt = (t3 - t0).max(0.0);
         let offset = server_ts - (t0 + t3) / 2.0;
+        // Both clocks are read floored to their step: the true offset lies within
+        // [-rtt/2 - client step, rtt/2 + server step] of the estimate.
+        let bound = rtt / 2.0 + step_ms.max(CLIENT_CLOCK_STEP_MS);
+        if !offset.is_finite() || !bound.is_finite() {
+            return;
+        }
         if self.samples.len() < OFFSET_SAMPLES {
-            self.samples.push((rtt, offset));
+            self.samples.push((bound, offset));
         } else {
-            self.samples[self.next] = (rtt, offset);
+            self.samples[self.next] = (bound, offset);
         }
         self.next = (self.next + 1) % OFFSET_SAMPLES;
     }
 
-    /// The offset (server clock minus client clock, ms), if any round trip was stamped.
-    pub fn offset(&self) -> Option<f64> {
-        self.samples.iter().min_by(|a, b| a.0.total_cmp(&b.0)).map(|s| s.1)
+    fn best(&self) -> Option<&(f64, f64)> {
+        self.samples.iter().min_by(|a, b| a.0.total_cmp(&b.0))
     }
 
-    /// The error bound of [`ClockOffset::offset`]: half its round trip.
+    /// The offset (server clock minus client clock, ms), if any round trip was stamped.
+    pub fn offset(&self) -> Option<f64> {
+        self.best().map(|s| s.1)
+    }
+
+    /// The error bound of [`ClockOffset::offset`]: half its round trip plus the coarser
+    /// of the server stamp's step and [`CLIENT_CLOCK_STEP_MS`], so never 0.
     pub fn uncertainty(&self) -> Option<f64> {
-        self.samples.iter().map(|s| s.0).min_by(|a, b| a.total_cmp(b)).map(|r| r / 2.0)
+        self.best().map(|s| s.0)
     }
 
     pub fn clear(&mut self) {
@@ -211,6 +261,11 @@ pub struct LatencyTracker {
     /// Round trips of heartbeat probes, subscribe replies and pongs.
     pub rtt: Window,
     pub offset: ClockOffset,
+    /// Corrected one-way samples that came out negative (clock error larger than the
+    /// latency), entered as 0.
+    pub clamped: u64,
+    /// Raw samples that came out negative (the server clock ahead), entered as 0.
+    pub raw_clamped: u64,
     kinds: Vec<(Box<str>, Window)>,
     kind_cap: usize,
 }
@@ -222,17 +277,33 @@ impl LatencyTracker {
             corrected: Window::new(sample_size),
             rtt: Window::new(sample_size),
             offset: ClockOffset::default(),
+            clamped: 0,
+            raw_clamped: 0,
             kinds: Vec::new(),
             kind_cap: sample_size.min(KIND_WINDOW),
         }
     }
 
     /// A frame stamped `server_ts` (any unit) arrived at `now`; returns the corrected
-    /// latency in ms, or `None` when the stamp is unusable.
+    /// latency in ms, or `None` when the stamp (or `now`) is unusable. A negative raw or
+    /// corrected value enters its windows as 0 and is counted.
     pub fn frame(&mut self, now: f64, server_ts: f64, kinds: &[&str]) -> Option<f64> {
         let ts = to_epoch_ms(server_ts)?;
         let raw = now - ts;
+        if !raw.is_finite() {
+            return None;
+        }
         let corrected = raw + self.offset.offset().unwrap_or(0.0);
+        let clamp = |v: f64, n: &mut u64| {
+            if v < 0.0 {
+                *n += 1;
+                0.0
+            } else {
+                v
+            }
+        };
+        let raw = clamp(raw, &mut self.raw_clamped);
+        let corrected = clamp(corrected, &mut self.clamped);
         self.raw.push(raw);
         self.corrected.push(corrected);
         for (i, kind) in kinds.iter().enumerate() {
@@ -261,11 +332,24 @@ impl LatencyTracker {
         self.kinds.iter().map(|(k, w)| (&**k, w.summary()))
     }
 
+    /// A round trip (ms); a negative one (a clock set back under a fake clock) enters
+    /// as 0, a non-finite one not at all. Returns what was recorded.
+    pub fn round_trip(&mut self, rtt: f64) -> Option<f64> {
+        if !rtt.is_finite() {
+            return None;
+        }
+        let rtt = rtt.max(0.0);
+        self.rtt.push(rtt);
+        Some(rtt)
+    }
+
     pub fn clear(&mut self) {
         self.raw.clear();
         self.corrected.clear();
         self.rtt.clear();
         self.kinds.clear();
+        self.clamped = 0;
+        self.raw_clamped = 0;
     }
 }
 
@@ -283,6 +367,24 @@ mod tests {
         assert_eq!(to_epoch_ms(0.0), None);
         assert_eq!(to_epoch_ms(-5.0), None);
         assert_eq!(to_epoch_ms(f64::NAN), None);
+        assert_eq!(to_epoch_ms(1e20), None, "past nanoseconds of the year 5138: no stamp");
+        assert_eq!(to_epoch_ms(1e300), None);
+        assert_eq!(to_epoch_ms(1_763_900_000_123_456.0), Some(1_763_900_000_123.456));
+    }
+
+    #[test]
+    fn a_stamp_step_is_its_last_decimal() {
+        let ms = 1_763_900_000_123.0;
+        assert_eq!(stamp_step_ms(ms), Some(1.0), "whole milliseconds");
+        assert_eq!(stamp_step_ms(1_763_900_000.0), Some(1000.0), "whole seconds");
+        assert_eq!(stamp_step_ms(1_763_900_000.25), Some(10.0));
+        assert_eq!(stamp_step_ms(1_763_900_000.123), Some(1.0), "seconds with 3 decimals");
+        assert_eq!(stamp_step_ms(ms * 1e3 + 456.0), Some(1e-3), "whole microseconds");
+        assert_eq!(stamp_step_ms(ms + 0.5), Some(0.1));
+        // A float seconds stamp cannot carry more than ~7 decimals: its step stops there.
+        let py = stamp_step_ms(1_763_900_000.123_456_7).unwrap();
+        assert!(py > 0.0 && py <= 1e-3, "{py}");
+        assert_eq!(stamp_step_ms(-1.0), None);
     }
 
     #[test]
@@ -310,7 +412,7 @@ mod tests {
         }
         let h = w.histogram();
         assert_eq!(h.iter().sum::<u32>(), 8);
-        assert_eq!(h[0], 2, "under 1 ms (a negative raw latency counts here)");
+        assert_eq!(h[0], 2, "under 1 ms (and anything below)");
         assert_eq!(h[1], 1);
         assert_eq!(h[2], 1);
         assert_eq!(h[5], 1, "49 is under 50");
@@ -342,11 +444,62 @@ mod tests {
     fn offset_comes_from_the_fastest_round_trip() {
         let mut o = ClockOffset::default();
         // Server clock 500 ms ahead. A slow, asymmetric round trip (reply delayed 300 ms)...
-        o.add(1000.0, 1010.0 + 500.0, 1320.0);
+        o.add(1000.0, 1010.0 + 500.0, 1.0, 1320.0);
         // ...and a fast one.
-        o.add(2000.0, 2005.0 + 500.0, 2010.0);
+        o.add(2000.0, 2005.0 + 500.0, 1.0, 2010.0);
         assert_eq!(o.offset(), Some(500.0));
-        assert_eq!(o.uncertainty(), Some(5.0));
+        assert_eq!(o.uncertainty(), Some(5.0 + 1.0), "half the round trip plus the 1 ms stamp step");
+    }
+
+    #[test]
+    fn the_uncertainty_is_never_below_the_clock_steps() {
+        let mut o = ClockOffset::default();
+        // Sub-millisecond round trip, server stamps in whole milliseconds.
+        o.add(1000.0, 1000.0, 1.0, 1000.25);
+        assert_eq!(o.uncertainty(), Some(0.125 + 1.0));
+        // Both readings in the same client tick and a µs server stamp: still the client step.
+        let mut o = ClockOffset::default();
+        o.add(1000.0, 1000.0, 1e-3, 1000.0);
+        assert_eq!(o.uncertainty(), Some(CLIENT_CLOCK_STEP_MS));
+        // Whole-second stamps: a fast round trip does not make the offset precise.
+        let mut o = ClockOffset::default();
+        o.add(1000.0, 1000.0, 1000.0, 1001.0);
+        o.add(2000.0, 2000.0, 1.0, 2040.0);
+        assert_eq!(o.uncertainty(), Some(21.0), "the 40 ms round trip with ms stamps bounds better than 1 ms with s stamps");
+        assert_eq!(o.offset(), Some(-20.0));
+        o.add(3000.0, f64::NAN, 1.0, 3001.0);
+        assert_eq!(o.uncertainty(), Some(21.0), "a NaN stamp is ignored");
+    }
+
+    #[test]
+    fn negative_samples_enter_as_zero_and_are_counted() {
+        const T: f64 = 1.7e12;
+        let mut t = LatencyTracker::new(100);
+        // The server clock is 2 ms ahead: the raw sample is -0.77 ms.
+        assert_eq!(t.frame(T, T + 0.77, &["A"]), Some(0.0));
+        assert_eq!((t.clamped, t.raw_clamped), (1, 1));
+        // Now an offset is known: the server clock is 1 ms ahead.
+        t.offset.add(T, T + 1.0, 1.0, T);
+        assert_eq!(t.offset.offset(), Some(1.0));
+        // 0.4 ms of latency: raw -0.6 (clamped), corrected 0.4 (kept).
+        assert_eq!(t.frame(T + 10.0, T + 10.6, &["A"]).map(|v| (v * 10.0).round()), Some(4.0));
+        assert_eq!((t.clamped, t.raw_clamped), (1, 2));
+        assert_eq!(t.frame(T + 20.0, T + 21.6, &["A"]), Some(0.0), "raw -1.6 + offset 1 = -0.6: clamped");
+        assert_eq!((t.clamped, t.raw_clamped), (2, 3));
+        for w in [&t.raw, &t.corrected] {
+            let s = w.summary();
+            assert_eq!(s.count, 3);
+            assert!(s.min >= 0.0 && s.mean >= 0.0, "{s:?}");
+        }
+        let (_, a) = t.by_kind().next().unwrap();
+        assert!(a.min >= 0.0);
+        assert_eq!(t.frame(f64::NAN, T, &["A"]), None, "a NaN clock is no sample");
+        assert_eq!(t.frame(T, 1e300, &["A"]), None, "nor an absurd stamp");
+        assert_eq!(t.round_trip(-3.0), Some(0.0));
+        assert_eq!(t.round_trip(f64::INFINITY), None);
+        assert_eq!(t.rtt.summary().count, 1);
+        t.clear();
+        assert_eq!((t.clamped, t.raw_clamped), (0, 0));
     }
 
     #[test]
@@ -357,7 +510,7 @@ mod tests {
         assert_eq!(t.frame(T + 10_000.0, T + 9_950.0, &["A"]), Some(50.0));
         // The server clock runs 200 ms behind the client, so a frame stamped 250 ms
         // before its arrival (raw) really took 50 ms.
-        t.offset.add(T + 20_000.0, T + 19_805.0, T + 20_010.0);
+        t.offset.add(T + 20_000.0, T + 19_805.0, 1.0, T + 20_010.0);
         assert_eq!(t.offset.offset(), Some(-200.0));
         let c = t.frame(T + 30_000.0, T + 29_750.0, &["A", "B", "A"]).unwrap();
         assert_eq!(c, 50.0);

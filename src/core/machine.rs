@@ -14,7 +14,7 @@ use crate::prelude::*;
 use super::alerts::{Alert, Alerts};
 use super::backoff::{Backoff, BackoffConfig, Rng};
 use super::health::{self, Counts, Health, Quality, Recent};
-use super::latency::{to_epoch_ms, LatencyTracker};
+use super::latency::{stamp_step_ms, to_epoch_ms, LatencyTracker};
 use super::batcher::{Batch, BatchConfig, Batcher, FrameFold};
 use super::errors::{ErrorCode, SdkError};
 use super::options::{OptionError, Options};
@@ -31,6 +31,10 @@ const MAX_PENDING_REQUESTS: usize = 256;
 /// How much longer than the heartbeat timeout a silence must last to count as a clock
 /// jump: timers fire a few ms late, and up to a second late in background tabs.
 const CLOCK_JUMP_SLACK_MS: f64 = 1000.0;
+/// How soon after open the first heartbeat probe goes out (or after
+/// `heartbeatIntervalMs`, when that is shorter): its reply is the connection's first
+/// round trip and, on json, its first clock offset, instead of one interval later.
+pub const FIRST_PROBE_DELAY_MS: f64 = 1000.0;
 
 /// The status the app sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -514,7 +518,8 @@ impl<P: Clone> Machine<P> {
             self.stats.messages_sent += 1;
             self.actions.push_back(Action::Send(text));
         }
-        self.next_probe_at = (self.opts.heartbeat_interval_ms > 0.0).then_some(now + self.opts.heartbeat_interval_ms);
+        let interval = self.opts.heartbeat_interval_ms;
+        self.next_probe_at = (interval > 0.0).then_some(now + interval.min(FIRST_PROBE_DELAY_MS));
         self.advance(now);
     }
 
@@ -622,8 +627,10 @@ impl<P: Clone> Machine<P> {
             Ok(Inbound::Pong { timestamp, .. }) => {
                 if let Some(sent_at) = self.ping_sent_at.take() {
                     self.rtt_sample(now - sent_at);
-                    if let Some(ts) = timestamp.and_then(to_epoch_ms) {
-                        self.latency.offset.add(sent_at, ts, now);
+                    if let Some(v) = timestamp {
+                        if let (Some(ts), Some(step)) = (to_epoch_ms(v), stamp_step_ms(v)) {
+                            self.latency.offset.add(sent_at, ts, step, now);
+                        }
                     }
                 }
             }
@@ -639,8 +646,9 @@ impl<P: Clone> Machine<P> {
     // ----- rules -----
 
     fn rtt_sample(&mut self, rtt: f64) {
-        self.last_rtt_ms = Some(rtt);
-        self.latency.rtt.push(rtt);
+        if let Some(rtt) = self.latency.round_trip(rtt) {
+            self.last_rtt_ms = Some(rtt);
+        }
     }
 
     /// A server timestamp found when a frame that arrived at `arrived_at` was delivered
@@ -896,6 +904,8 @@ impl<P: Clone> Machine<P> {
         self.requests.clear();
         self.probe = None;
         self.next_probe_at = None;
+        // A pong on the next connection must not be timed from a ping of this one.
+        self.ping_sent_at = None;
     }
 
     fn set_status(&mut self, s: Status) {

@@ -71,6 +71,7 @@ pub fn stats_json<P: Clone>(m: &mut Machine<P>, now: f64, memory_bytes: f64) -> 
         h.nums("boundsMs", HISTOGRAM_BOUNDS.iter().copied());
         h.nums("counts", lat.corrected.histogram().iter().map(|&c| c as f64));
     });
+    o.num("latencyClamped", lat.clamped as f64).num("latencyRawClamped", lat.raw_clamped as f64);
     o.opt("clockOffsetMs", lat.offset.offset()).opt("clockOffsetUncertaintyMs", lat.offset.uncertainty());
     let (health, quality) = m.health();
     o.str("health", health.name()).str("connectionQuality", quality.name());
