@@ -95,7 +95,7 @@ fn scan_result<'a>(r: &mut Reader<'a>, want_spans: bool) -> JsonResult<ResultFie
     let start = r.pos();
     let mut f = ResultFields::default();
     r.object(|r, key| {
-        match key.raw {
+        match &*key.value() {
             "contextId" => f.context_id = r.string_or_skip()?,
             "groupId" => f.group_id = r.string_or_skip()?,
             "type" => f.event_type = r.string_or_skip()?,
@@ -113,7 +113,7 @@ fn scan_result<'a>(r: &mut Reader<'a>, want_spans: bool) -> JsonResult<ResultFie
 
 fn scan_data<'a>(r: &mut Reader<'a>, f: &mut ResultFields<'a>, want_spans: bool) -> JsonResult<()> {
     r.object(|r, key| {
-        if key.raw == "events" && r.peek_kind()? == ValueKind::Array {
+        if key.eq_str("events") && r.peek_kind()? == ValueKind::Array {
             r.array(|r| {
                 if r.peek_kind()? != ValueKind::Object {
                     return r.skip().map(|_| ());
@@ -122,7 +122,7 @@ fn scan_data<'a>(r: &mut Reader<'a>, f: &mut ResultFields<'a>, want_spans: bool)
                 let mut span = None;
                 let mut bytes = None;
                 r.object(|r, key| {
-                    match key.raw {
+                    match &*key.value() {
                         "kind" => {
                             if let Some(k) = r.string_or_skip()? {
                                 f.kinds.push(k);
@@ -175,11 +175,11 @@ fn scan_error(r: &mut Reader<'_>) -> JsonResult<ServerError> {
         return Ok(e);
     }
     r.object(|r, key| {
-        if key.raw == "type" {
+        if key.eq_str("type") {
             if let Some(s) = r.string_or_skip()? {
                 e.kind = s.value().into_owned();
             }
-        } else if key.raw == "data" {
+        } else if key.eq_str("data") {
             if r.peek_kind()? == ValueKind::String {
                 e.detail = r.string()?.value().into_owned();
             } else {

@@ -38,7 +38,7 @@ fn scan<'a>(text: &'a str, ts_path: &[String]) -> Result<Fields<'a>, FrameError>
         if ts_path.len() == 1 && key.eq_str(&ts_path[0]) {
             return read_timestamp(r, key, &mut f);
         }
-        match key.raw {
+        match &*key.value() {
             "type" => f.event_type = r.string_or_skip()?,
             "contextId" => f.context_id = r.string_or_skip()?,
             "contextIds" => f.context_ids = Some(string_array(r)?),
@@ -88,14 +88,14 @@ fn scan_data<'a>(r: &mut Reader<'a>, f: &mut Fields<'a>, ts_path: &[String]) -> 
         if ts_path.len() == 1 && key.eq_str(&ts_path[0]) {
             return read_timestamp(r, key, f);
         }
-        if key.raw == "events" && r.peek_kind()? == ValueKind::Array {
+        if key.eq_str("events") && r.peek_kind()? == ValueKind::Array {
             f.has_events = true;
             return r.array(|r| {
                 if r.peek_kind()? != ValueKind::Object {
                     return r.skip().map(|_| ());
                 }
                 r.object(|r, key| {
-                    if key.raw == "kind" {
+                    if key.eq_str("kind") {
                         if let Some(k) = r.string_or_skip()? {
                             f.kinds.push(k);
                         }
