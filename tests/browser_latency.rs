@@ -81,7 +81,78 @@ async fn pongs_give_round_trips_and_a_clock_offset() {
     let offset = num(&st, "clockOffsetMs");
     // Server and page share this machine's clock: the estimate must be near zero.
     assert!(offset.abs() < 50.0, "offset {offset}");
-    assert!(num(&st, "clockOffsetUncertaintyMs") >= 0.0);
+    // The test server stamps pongs in whole milliseconds: never a zero uncertainty.
+    assert!(num(&st, "clockOffsetUncertaintyMs") >= 1.0, "{}", stringify(&st));
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn the_first_probe_gives_a_round_trip_and_an_offset_soon_after_open() {
+    let s = session("first-probe");
+    // The default 15 s heartbeat: the first probe still goes out a second after open.
+    let m = json_manager(&s, "");
+    m.connect();
+    assert!(wait_status(&m, "open", 5000.0).await);
+    let opened = js_sys::Date::now();
+    assert!(wait_until(4000.0, || get(&m.stats(), "clockOffsetMs").as_f64().is_some()).await, "no clock offset within 4 s of open");
+    let waited = js_sys::Date::now() - opened;
+    assert!(waited >= 900.0, "the probe went out before its second: {waited} ms");
+    let st = m.stats();
+    assert_eq!(num(&get(&st, "rtt"), "count"), 1.0, "one probe so far");
+    assert!(num(&st, "clockOffsetUncertaintyMs") > 0.0);
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn round_trips_and_arrivals_are_finer_than_a_millisecond() {
+    let s = session("sub-ms");
+    let m = json_manager(&s, r#""heartbeatIntervalMs":50"#);
+    m.connect();
+    assert!(wait_status(&m, "open", 5000.0).await);
+    // Distinct round trips seen; on a whole-millisecond clock every one is an integer.
+    let seen = std::cell::RefCell::new(Vec::<f64>::new());
+    let fine = wait_until(5000.0, || {
+        if let Some(r) = get(&m.stats(), "lastRttMs").as_f64() {
+            let mut v = seen.borrow_mut();
+            if !v.contains(&r) {
+                v.push(r);
+            }
+            assert!(r >= 0.0 && r.is_finite(), "{r}");
+        }
+        seen.borrow().iter().any(|r| r.fract() != 0.0)
+    })
+    .await;
+    assert!(fine, "every round trip in whole milliseconds: {:?}", seen.borrow());
+    // Arrival times too: ms stamps, so a fractional latency comes from the arrival.
+    burst(&s, "json", &stamped(6, 5, "ms")).await;
+    assert!(wait_until(3000.0, || num(&get(&m.stats(), "latencyRaw"), "count") >= 6.0).await);
+    let lat = get(&m.stats(), "latencyRaw");
+    let parts = [num(&lat, "min"), num(&lat, "max"), num(&lat, "mean"), num(&lat, "p50")];
+    assert!(parts.iter().any(|v| v.fract() != 0.0), "{}", stringify(&lat));
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn stats_hold_no_negative_or_non_finite_latency() {
+    let s = session("clean-stats");
+    let m = json_manager(&s, r#""heartbeatIntervalMs":100"#);
+    m.connect();
+    assert!(wait_status(&m, "open", 5000.0).await);
+    assert!(wait_until(3000.0, || get(&m.stats(), "clockOffsetMs").as_f64().is_some()).await);
+    // Frames stamped "from the future" (a negative delay): clamped and counted.
+    burst(&s, "json", &stamped(5, -50, "ms")).await;
+    burst(&s, "json", &stamped(5, 3, "ms")).await;
+    assert!(wait_until(3000.0, || num(&get(&m.stats(), "latency"), "count") >= 10.0).await);
+    let st = m.stats();
+    assert!(num(&st, "latencyClamped") >= 5.0, "{}", stringify(&st));
+    assert!(num(&st, "latencyRawClamped") >= 5.0);
+    // The offset may be negative (the server clock behind); no other field may.
+    let _ = js_sys::Reflect::delete_property(&st.clone().into(), &"clockOffsetMs".into());
+    let text = stringify(&st);
+    // Every field is known by now (round trip, offset): no null, no negative number.
+    for bad in [":-", ",-", "[-", "null", "NaN", "Infinity"] {
+        assert!(!text.contains(bad), "{bad} in {text}");
+    }
     m.close();
 }
 

@@ -30,6 +30,28 @@ const NOT_PLAIN = /[\u0000-\u001f\\]/;
 const BYTES = /(?:(?:0|[1-9][0-9]*)(?:,(?:0|[1-9][0-9]*))*)?\]/y;
 const MAX_NAMES = 4096;
 
+// The manager's clock (`clockNow()`, ms since the epoch), read for every input: every
+// frame's arrival, every probe sent, every timer. It is `performance.timeOrigin +
+// performance.now()`: monotonic and finer than a millisecond (browsers coarsen it to
+// 5 µs..1 ms), where `Date.now()` is whole milliseconds and jumps when the system clock
+// is set. On some systems that clock stands still while the machine sleeps, and the
+// heartbeat must see a sleep as time that passed (the core re-probes once after a
+// silence longer than the heartbeat timeout rather than declaring the socket dead), so
+// whenever `Date.now()` is more than a second ahead the clock jumps forward to it. It
+// never goes back: a wall clock set back is not followed. Without `performance`, it is
+// `Date.now()`.
+const PERF = globalThis.performance;
+const JUMP_MS = 1000;
+let base = PERF && typeof PERF.now === "function" ? (PERF.timeOrigin || Date.now() - PERF.now()) : NaN;
+export function clockNow() {
+  const wall = Date.now();
+  if (base !== base) return wall;
+  const t = base + PERF.now();
+  if (wall - t <= JUMP_MS) return t;
+  base += wall - t;
+  return wall;
+}
+
 export class FrameScanner {
   constructor() {
     this.ids = new Map();
@@ -120,7 +142,7 @@ export class FrameScanner {
 
   /// Reads one frame (a socket message, or an injected one).
   scan(t) {
-    const now = Date.now();
+    const now = clockNow();
     const slow = this.slow;
     if (typeof t !== "string" || t.length > this.maxUnits || !t.startsWith(HEAD) || !t.endsWith(END)) {
       slow(now, t);

@@ -553,7 +553,7 @@ fn rearm_timer(state: &Shared) {
     let s = &mut *guard;
     let next = s.machine.poll_timeout();
     if let Some(timer) = s.timer.as_mut() {
-        // Date.now() is read only when a timeout is actually set. With no deadline left
+        // The clock is read only when a timeout is actually set. With no deadline left
         // (a batch was just delivered, say) a pending timeout is kept: it fires once and
         // finds nothing due, which is cheaper than a clearTimeout now and a setTimeout
         // for the next batch. `close()` and `free()` do clear it.

@@ -39,8 +39,14 @@ fn debug_panics() {
     console_error_panic_hook::set_once();
 }
 
-/// Milliseconds since the epoch: the wall clock, so that sleep and throttled timers
-/// show up as time that passed.
+/// The manager's clock, ms since the epoch: `performance.timeOrigin +
+/// performance.now()` (monotonic, sub-millisecond, so round trips and arrival times
+/// are not rounded to whole milliseconds), pulled forward to `Date.now()` whenever the
+/// wall clock is more than a second ahead, so that a system sleep (during which the
+/// monotonic clock may stand still) and throttled timers still show up as time that
+/// passed for the heartbeat's clock-jump rule. It never goes back. One clock for every
+/// input, frames and timers alike (`clockNow` in `frame_scan.js`, which stamps each
+/// frame's arrival with it).
 pub fn now_ms() -> f64 {
-    js_sys::Date::now()
+    socket::clock_now()
 }

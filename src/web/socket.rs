@@ -23,6 +23,9 @@ extern "C" {
     pub fn bind(this: &FrameScanner, fast: &JsValue, slow: &JsValue, max_units: f64);
     #[wasm_bindgen(method)]
     pub fn scan(this: &FrameScanner, text: &JsValue);
+    /// The manager's clock (see [`super::now_ms`]).
+    #[wasm_bindgen(js_name = clockNow)]
+    pub fn clock_now() -> f64;
 }
 
 /// What the socket tells its owner.
