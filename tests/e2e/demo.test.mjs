@@ -58,3 +58,122 @@ test("the dashboard shows batches and recovers after a forced drop", { timeout: 
     await page.close();
   }
 });
+
+const FAULTS = ["burst-100", "burst-2000", "drop", "stall", "refuse", "malformed"];
+const logText = (page) => page.locator("[data-testid=log]").innerText();
+
+test("every fault button says what it does and what to watch", { timeout: 30000 }, async () => {
+  const session = uniqueSession("demo-hints");
+  const page = await openPage(browser, `${server.origin}/?session=${session}`, { width: 1440, height: 900 });
+  try {
+    await waitFor(async () => (await statusText(page)) === "open", { timeoutMs: 10000, what: "status open" });
+    for (const id of FAULTS) {
+      const button = page.locator(`[data-testid=${id}]`);
+      const label = (await button.innerText()).trim();
+      const title = await button.getAttribute("title");
+      assert.ok(title && title.includes("Watch:") && title.length > 40, `${id}: tooltip ${JSON.stringify(title)}`);
+      const caption = page.locator(`[data-testid=caption-${id}]`);
+      assert.ok(await caption.isVisible(), `${id}: no visible caption`);
+      assert.ok((await caption.innerText()).trim().length >= 8, `${id}: caption too short`);
+      await button.hover();
+      await waitFor(async () => (await page.locator("[data-testid=fault-hint]").innerText()).startsWith(label), {
+        timeoutMs: 2000,
+        what: `the hint line to explain ${label}`,
+      });
+    }
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test("Refuse 5 s pressed on its own shows refused reconnect attempts", { timeout: 40000 }, async () => {
+  const session = uniqueSession("demo-refuse");
+  const page = await openPage(browser, `${server.origin}/?session=${session}`, { width: 1440, height: 900 });
+  try {
+    await waitFor(async () => (await statusText(page)) === "open", { timeoutMs: 10000, what: "status open" });
+    const before = await server.control("status", session);
+    await page.click("[data-testid=refuse]");
+    await waitFor(async () => (await statusText(page)) !== "open", { timeoutMs: 3000, what: "the status to leave open" });
+    await waitFor(async () => /connectFailed/.test(await logText(page)), { timeoutMs: 8000, what: "a refused attempt in the log" });
+    await waitFor(async () => (await statusText(page)) === "open" && (await value(page, "reconnects")) >= 1, {
+      timeoutMs: 15000,
+      what: "the reconnect once the refusal is over",
+    });
+    const after = await server.control("status", session);
+    assert.equal(after.connections, 1);
+    assert.ok(after.totalConnections > before.totalConnections, "reconnected");
+  } finally {
+    await page.close();
+  }
+});
+
+test("after Burst 2000 the latency panel is back to loopback latency within 15 s", { timeout: 45000 }, async (t) => {
+  const session = uniqueSession("demo-burst");
+  const page = await openPage(browser, `${server.origin}/?session=${session}`, { width: 1440, height: 900 });
+  const p50 = () => page.locator("[data-testid=latency-p50]").getAttribute("data-value").then((v) => (v === "" ? NaN : Number(v)));
+  try {
+    await waitFor(async () => (await statusText(page)) === "open", { timeoutMs: 10000, what: "status open" });
+    await waitFor(async () => (await p50()) < 25, { timeoutMs: 10000, what: "a loopback latency before the burst" });
+    await page.click("[data-testid=burst-2000]");
+    const pressed = Date.now();
+    let peak = 0;
+    await waitFor(async () => {
+      peak = Math.max(peak, (await p50()) || 0);
+      return Date.now() - pressed > 3000;
+    }, { timeoutMs: 5000, what: "3 s of burst" });
+    t.diagnostic(`p50 peak during the burst: ${peak} ms; SDK window: ${await page.locator("[data-testid=sdk-latency]").innerText()}`);
+    await waitFor(async () => (await p50()) < 25, { timeoutMs: 15000 - (Date.now() - pressed), what: "p50 under 25 ms within 15 s of the burst" });
+    t.diagnostic(`recovered ${Date.now() - pressed} ms after the burst`);
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test("the connection timeline and its log never cut or overlap their text", { timeout: 45000 }, async () => {
+  const session = uniqueSession("demo-timeline");
+  // A narrow window: the timeline is at its shortest.
+  const page = await openPage(browser, `${server.origin}/?session=${session}`, { width: 1100, height: 900 });
+  try {
+    await waitFor(async () => (await statusText(page)) === "open", { timeoutMs: 10000, what: "status open" });
+    // Reconnects close together, whose outage labels would collide, and long log lines.
+    for (let i = 0; i < 4; i++) {
+      const n = await value(page, "reconnects");
+      await page.click("[data-testid=drop]");
+      await waitFor(async () => (await statusText(page)) === "open" && (await value(page, "reconnects")) > n, { timeoutMs: 10000, what: `reconnect ${i + 1}` });
+    }
+    await page.click("[data-testid=malformed]");
+    await waitFor(async () => /badFrame/.test(await logText(page)), { timeoutMs: 5000, what: "the badFrame error in the log" });
+    await sleep(700);
+    const layout = await page.evaluate(() => {
+      const svg = document.querySelector("[data-testid=timeline] svg");
+      const box = svg.getBoundingClientRect();
+      const texts = [...svg.querySelectorAll("text")].map((el) => {
+        const r = el.getBoundingClientRect();
+        return { text: el.textContent, left: r.left - box.left, right: r.right - box.left, top: r.top - box.top, bottom: r.bottom - box.top, label: el.classList.contains("reconnect-label") };
+      });
+      const lines = [...document.querySelectorAll("[data-testid=log] li > span:last-child")].map((el) => ({ text: el.textContent, clipped: el.scrollWidth > el.clientWidth + 1 }));
+      return { width: box.width, height: box.height, texts, lines };
+    });
+    const labels = layout.texts.filter((x) => x.label);
+    assert.ok(labels.length >= 1, `no reconnect label: ${JSON.stringify(layout.texts)}`);
+    for (const x of layout.texts) {
+      assert.ok(x.left >= -0.5 && x.right <= layout.width + 0.5 && x.top >= -0.5 && x.bottom <= layout.height + 0.5, `cut off: ${JSON.stringify(x)} in ${layout.width}x${layout.height}`);
+    }
+    for (let i = 0; i < labels.length; i++) {
+      for (let j = i + 1; j < labels.length; j++) {
+        const [a, b] = [labels[i], labels[j]];
+        const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        assert.ok(!overlap, `labels overlap: ${JSON.stringify(a)} ${JSON.stringify(b)}`);
+      }
+    }
+    assert.ok(layout.lines.length >= 4, "log lines");
+    for (const l of layout.lines) assert.ok(!l.clipped, `log line cut: ${l.text}`);
+    assert.ok(layout.lines.some((l) => l.text.length > 60), "a long line is shown whole");
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-timeline.png` });
+  } finally {
+    await page.close();
+  }
+});

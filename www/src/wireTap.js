@@ -4,13 +4,16 @@
 // sample window) but not the samples themselves, and it removes `_server_timestamp`
 // from the frames it delivers. To draw the whole distribution, the demo listens to
 // the same frames on the wire (one extra "message" listener on each socket the SDK
-// opens) and keeps its own ring of `Date.now() - _server_timestamp`. The histogram is
-// this page's measurement; the p50/p95/p99 marks over it are the SDK's.
+// opens) and keeps its own ring of `(arrival, arrival - _server_timestamp)`, on the
+// SDK's clock (`performance.timeOrigin + performance.now()`). The latency panel draws
+// the last 10 s of it, so it recovers a few seconds after a burst; the SDK's own
+// window (the last `latencySampleSize` samples, whatever their age) is printed under it.
 //
 // Nothing here touches what the SDK sends or receives.
 
 const CAPACITY = 1000;
 const ring = new Float64Array(CAPACITY);
+const times = new Float64Array(CAPACITY);
 let written = 0;
 const KEY = '"_server_timestamp":';
 
@@ -21,8 +24,15 @@ function onMessage(event) {
   if (at < 0) return;
   const stamp = parseFloat(text.slice(at + KEY.length));
   if (!Number.isFinite(stamp)) return;
-  ring[written % CAPACITY] = Date.now() - stamp;
+  const now = clockNow();
+  ring[written % CAPACITY] = now - stamp;
+  times[written % CAPACITY] = now;
   written++;
+}
+
+/** Milliseconds since the epoch, the SDK's way: monotonic and finer than 1 ms. */
+export function clockNow() {
+  return performance.timeOrigin + performance.now();
 }
 
 /** Wraps `WebSocket` once; sockets created afterwards are tapped. */
@@ -39,13 +49,24 @@ export function installWireTap() {
   globalThis.WebSocket = TappedWebSocket;
 }
 
-/** The last (up to) 1000 samples, oldest first, and how many were ever taken. */
-export function wireSamples() {
+/**
+ * The samples of frames that arrived in the last `spanMs` (at most 1000, oldest
+ * first), and how many were ever taken.
+ */
+export function wireSamples(spanMs = Infinity) {
   const n = Math.min(written, CAPACITY);
-  const out = new Array(n);
-  const start = written - n;
-  for (let i = 0; i < n; i++) out[i] = ring[(start + i) % CAPACITY];
+  const since = clockNow() - spanMs;
+  const out = [];
+  for (let i = written - n; i < written; i++) {
+    if (times[i % CAPACITY] >= since) out.push(ring[i % CAPACITY]);
+  }
   return { samples: out, total: written };
+}
+
+/** Nearest-rank percentile `p` (0..1) of `sorted`, as the SDK computes it. */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil(sorted.length * p))) - 1];
 }
 
 export function clearWireSamples() {

@@ -35,25 +35,64 @@ const Icon = ({ name }) => (
   </svg>
 );
 
+// Every fault: what it does (the caption under its button, one line) and what to
+// watch (the tooltip, and the line under the buttons when it is hovered or pressed).
+// `steps`: the control calls, in order.
+const faults = (path) => [
+  {
+    label: "Burst 100", ico: "bolt", testid: "burst-100", caption: "100 frames at once",
+    watch: "the server sends 100 frames in one go: they arrive as one or two batches (frames/batch jumps), and the chat refetches once per list, not 100 times",
+    steps: [["burst", { count: 100, path }]],
+  },
+  {
+    label: "Burst 2000", ico: "waves", testid: "burst-2000", caption: "2000 frames at once",
+    watch: "2000 frames queue up in the page: latency (last 10 s) spikes to hundreds of ms, then falls back within ~10 s; throughput spikes; still a handful of batches",
+    steps: [["burst", { count: 2000, path }]],
+  },
+  {
+    label: "Drop", ico: "cut", testid: "drop", danger: true, caption: "kill the socket",
+    watch: "the server kills the connection (close 1006): the status goes reconnecting, the SDK reconnects at once, a ↻ mark with the outage appears on the Connection timeline, the next batch is a resync",
+    steps: [["drop", {}]],
+  },
+  {
+    label: "Stall 10 s", ico: "pause", testid: "stall", danger: true, caption: "server goes silent",
+    watch: "the socket stays open but the server answers nothing for 10 s: within ~7 s the heartbeat probe times out (heartbeatTimeout in the log) and the SDK reconnects",
+    steps: [["stall", { ms: 10000 }]],
+  },
+  {
+    label: "Refuse 5 s", ico: "ban", testid: "refuse", danger: true, caption: "drop, refuse reconnects",
+    watch: "the server drops the socket and refuses new connections for 5 s: the Connection timeline stays orange, each refused attempt logs connectFailed and the attempts count climbs, then it reconnects",
+    steps: [["refuse", { ms: 5000 }], ["drop", {}]],
+  },
+  {
+    label: "Malformed", ico: "broken", testid: "malformed", danger: true, caption: "send a broken frame",
+    watch: "the server sends a frame that is not valid JSON: a badFrame error shows in the log, the frame is skipped, the stream and the connection go on",
+    steps: [["malformed", { path, text: path === "json" ? '{"type":"StateMutation","data":' : '{"id":null,"result":' }]],
+  },
+];
+
 export function Controls({ session, protocol, onAction }) {
   const path = protocol === "json" ? "json" : "ws";
   const [busy, setBusy] = useState(null);
   const [rate, setRate] = useState(null); // frames/s; null until the server said
   const [network, setNetwork] = useState("local");
+  const [hovered, setHovered] = useState(null);
+  const [pressed, setPressed] = useState(null);
   const touched = useRef(false); // nothing is sent to /control/traffic before the visitor asks
 
-  const run = async (label, name, params) => {
+  const run = async (fault) => {
+    const { label, steps } = fault;
     setBusy(label);
+    setPressed(label);
     onAction?.(label);
     try {
-      await control(name, session, params);
+      for (const [name, params] of steps) await control(name, session, params);
     } catch (err) {
       onAction?.(`${label} failed: ${err.message}`);
     } finally {
       setTimeout(() => setBusy((b) => (b === label ? null : b)), 400);
     }
   };
-
   // The session's current rate (the server's --rate, unless changed from this page).
   useEffect(() => {
     let live = true;
@@ -85,22 +124,33 @@ export function Controls({ session, protocol, onAction }) {
     setNetwork(n);
   };
 
-  const button = ({ label, ico, name, params, danger, testid }) => (
-    <button key={label} className={`btn ${danger ? "danger" : ""} ${busy === label ? "busy" : ""}`} data-testid={testid} onClick={() => run(label, name, params)}>
-      <Icon name={ico} />
-      {label}
-    </button>
+  const list = faults(path);
+  const button = (f) => (
+    <div key={f.label} className="fault">
+      <button
+        className={`btn ${f.danger ? "danger" : ""} ${busy === f.label ? "busy" : ""}`}
+        data-testid={f.testid}
+        title={`${f.caption}. Watch: ${f.watch}`}
+        onClick={() => run(f)}
+        onMouseEnter={() => setHovered(f.label)}
+        onMouseLeave={() => setHovered((h) => (h === f.label ? null : h))}
+        onFocus={() => setHovered(f.label)}
+        onBlur={() => setHovered((h) => (h === f.label ? null : h))}
+      >
+        <Icon name={f.ico} />
+        {f.label}
+      </button>
+      <small className="caption" data-testid={`caption-${f.testid}`}>{f.caption}</small>
+    </div>
   );
+  const shown = list.find((f) => f.label === (hovered ?? pressed));
 
   return (
+    <>
     <div className="controls">
-      {button({ label: "Burst 100", ico: "bolt", name: "burst", params: { count: 100, path }, testid: "burst-100" })}
-      {button({ label: "Burst 2000", ico: "waves", name: "burst", params: { count: 2000, path }, testid: "burst-2000" })}
+      {list.slice(0, 2).map(button)}
       <span className="sep" />
-      {button({ label: "Drop", ico: "cut", name: "drop", danger: true, testid: "drop" })}
-      {button({ label: "Stall 10 s", ico: "pause", name: "stall", params: { ms: 10000 }, danger: true, testid: "stall" })}
-      {button({ label: "Refuse 5 s", ico: "ban", name: "refuse", params: { ms: 5000 }, danger: true, testid: "refuse" })}
-      {button({ label: "Malformed", ico: "broken", name: "malformed", params: { path, text: path === "json" ? '{"type":"StateMutation","data":' : '{"id":null,"result":' }, danger: true, testid: "malformed" })}
+      {list.slice(2).map(button)}
       <span className="sep" />
       <label className="slider">
         <span>traffic</span>
@@ -115,5 +165,15 @@ export function Controls({ session, protocol, onAction }) {
         ))}
       </span>
     </div>
+    <p className="watch" data-testid="fault-hint">
+      {shown ? (
+        <>
+          <b>{shown.label}</b> — {shown.watch}
+        </>
+      ) : (
+        "Point at a fault to see what it does and what to watch; each hits only this page's session."
+      )}
+    </p>
+    </>
   );
 }

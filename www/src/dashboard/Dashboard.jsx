@@ -2,10 +2,12 @@
 import { useEffect, useRef, useState } from "react";
 import { useBatches, useLatency, useSocketManager } from "calimero-socket/react";
 import { COLORS, FLAG_ORDER, FlagColumns, Histogram, PercentileBars, StatusTimeline, TimeChart } from "./plots.jsx";
-import { wireSamples } from "../wireTap.js";
+import { percentile, wireSamples } from "../wireTap.js";
 import { Controls } from "./Controls.jsx";
 
 const SERIES_SPAN_MS = 60000;
+/** The latency panel's window: recent enough to recover soon after a burst. */
+const RECENT_MS = 10000;
 const MAX_LOG = 40;
 
 /**
@@ -100,14 +102,17 @@ export function Dashboard({ stats, session, protocol, status }) {
 
   const latency = lat?.latency;
   const hasStamps = protocol === "json";
-  const tap = hasStamps ? wireSamples() : { samples: [], total: 0 };
-  const marks = hasStamps && latency?.count
+  const tap = hasStamps ? wireSamples(RECENT_MS) : { samples: [], total: 0 };
+  const sorted = [...tap.samples].sort((a, b) => a - b);
+  const recent = { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99) };
+  const marks = hasStamps && sorted.length
     ? [
-        { label: "p50", value: latency.p50, color: COLORS.p50 },
-        { label: "p95", value: latency.p95, color: COLORS.p95 },
-        { label: "p99", value: latency.p99, color: COLORS.p99 },
+        { label: "p50", value: recent.p50, color: COLORS.p50 },
+        { label: "p95", value: recent.p95, color: COLORS.p95 },
+        { label: "p99", value: recent.p99, color: COLORS.p99 },
       ]
     : [];
+  const shownLatency = hasStamps ? recent : { p50: lat?.rtt?.p50, p95: lat?.rtt?.p95, p99: lat?.rtt?.p99 };
   const reconnects = stats?.reconnects ?? 0;
 
   return (
@@ -161,7 +166,7 @@ export function Dashboard({ stats, session, protocol, status }) {
 
       <Card
         title="Latency"
-        sub={hasStamps ? "server stamp → page, per frame" : "Calimero frames carry no stamp: round trips"}
+        sub={hasStamps ? "server stamp → page, frames of the last 10 s" : "Calimero frames carry no stamp: round trips"}
         right={
           <>
             <Legend color={COLORS.p50} label="p50" dash />
@@ -171,28 +176,32 @@ export function Dashboard({ stats, session, protocol, status }) {
         }
       >
         <div className="bignums">
-          <div>
-            <b className="num" style={{ color: COLORS.p50 }}>{hasStamps ? ms(latency?.p50) : ms(lat?.rtt?.p50)}</b>
-            <span>{hasStamps ? "p50 ms" : "rtt p50"}</span>
-          </div>
-          <div>
-            <b className="num" style={{ color: COLORS.p95 }}>{hasStamps ? ms(latency?.p95) : ms(lat?.rtt?.p95)}</b>
-            <span>{hasStamps ? "p95 ms" : "rtt p95"}</span>
-          </div>
-          <div>
-            <b className="num" style={{ color: COLORS.p99 }}>{hasStamps ? ms(latency?.p99) : ms(lat?.rtt?.p99)}</b>
-            <span>{hasStamps ? "p99 ms" : "rtt p99"}</span>
-          </div>
+          {["p50", "p95", "p99"].map((p) => (
+            <div key={p}>
+              <b className="num" style={{ color: COLORS[p] }} data-testid={`latency-${p}`} data-value={shownLatency[p] ?? ""}>
+                {ms(shownLatency[p])}
+              </b>
+              <span>{hasStamps ? `${p} ms` : `rtt ${p}`}</span>
+            </div>
+          ))}
           <div>
             <b className="num">{lat?.connectionQuality ?? "–"}</b>
             <span>quality</span>
           </div>
         </div>
         {hasStamps ? (
-          <Histogram samples={tap.samples} marks={marks} emptyText="waiting for frames…" />
+          <Histogram samples={tap.samples} marks={marks} emptyText="no stamped frame in the last 10 s" />
         ) : (
           <PercentileBars summary={lat?.rtt} emptyText="waiting for a subscribe reply or heartbeat" />
         )}
+        <p className="sdk-window" data-testid="sdk-latency">
+          {hasStamps
+            ? `SDK window (last ${Math.min(latency?.count ?? 0, 1000)} samples, any age): p50 ${ms(latency?.p50)} · p95 ${ms(latency?.p95)} ms`
+            : `SDK round trips: ${lat?.rtt?.count ?? 0}`}
+          {" · "}
+          {stats?.clockOffsetMs != null ? `clock offset ${stats.clockOffsetMs.toFixed(2)} ± ${stats.clockOffsetUncertaintyMs.toFixed(2)} ms` : "clock offset not known yet"}
+          {stats?.latencyClamped ? ` · ${stats.latencyClamped} negative sample${stats.latencyClamped === 1 ? "" : "s"} counted as 0` : ""}
+        </p>
       </Card>
 
       <Card

@@ -253,12 +253,18 @@ export function FlagColumns({ batches, height = 170, capacity = 80 }) {
 
 /**
  * The connection's status over the last `spanMs`: colored segments, a tick at each
- * reconnect (a return to `open` after the first), and the outage lengths.
+ * reconnect (a return to `open` after the first), and the outage lengths. Outage labels
+ * never overlap and never leave the plot: each takes the first of two rows where it
+ * fits, kept inside the edges; one that fits in neither is counted on the label before
+ * it ("+2").
  */
-export function StatusTimeline({ changes, now, spanMs = 120000, height = 96 }) {
-  const [ref, { width: w }] = useSize({ width: 480, height: 96 });
+const MARK_CHAR_PX = 6.6; // the .mark font's widest glyphs, a little generous
+const outageText = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+
+export function StatusTimeline({ changes, now, spanMs = 120000, height = 108 }) {
+  const [ref, { width: w }] = useSize({ width: 480, height: 108 });
   const h = height;
-  const pad = { left: 12, right: 12, top: 24, bottom: 24 };
+  const pad = { left: 12, right: 12, top: 36, bottom: 24 };
   const x = (t) => pad.left + ((Math.max(t, now - spanMs) - (now - spanMs)) / spanMs) * (w - pad.left - pad.right);
   const segs = changes.map((c, i) => ({ ...c, to: changes[i + 1]?.t ?? now })).filter((s) => s.to >= now - spanMs);
   const reconnects = [];
@@ -276,27 +282,46 @@ export function StatusTimeline({ changes, now, spanMs = 120000, height = 96 }) {
   }
   const bandY = pad.top;
   const bandH = h - pad.top - pad.bottom;
+  // Place the labels, oldest first.
+  const labels = [];
+  const gap = 6;
+  for (const r of reconnects.filter((r) => r.t >= now - spanMs)) {
+    const cx = x(r.t);
+    const text = `↻ ${outageText(r.outage)}`;
+    const width = (text.length + 3) * MARK_CHAR_PX; // room for a "+n" suffix
+    const x0 = Math.max(pad.left, Math.min(w - pad.right - width, cx - width / 2));
+    const row = [0, 1].find((row) => !labels.some((l) => l.row === row && x0 < l.x1 + gap && x0 + width > l.x0 - gap));
+    if (row === undefined) {
+      const last = labels.at(-1);
+      if (last) last.more++;
+      labels.push({ cx, hidden: true });
+      continue;
+    }
+    labels.push({ cx, row, x0, x1: x0 + width, text, more: 0 });
+  }
   const ticks = [];
   for (let s = 0; s <= spanMs / 1000; s += 30) ticks.push(s);
+  const rowY = (row) => bandY - 8 - row * 13;
   return (
-    <div ref={ref} className="plot">
+    <div ref={ref} className="plot" data-testid="timeline">
       <svg width={w} height={h} role="img" aria-label="connection status timeline">
         <rect x={pad.left} y={bandY} width={w - pad.left - pad.right} height={bandH} className="lane" rx={6} />
         {segs.map((s, i) => (
           <rect key={i} x={x(s.t)} y={bandY} width={Math.max(1.5, x(s.to) - x(s.t))} height={bandH} fill={COLORS[s.status] ?? COLORS.idle} opacity={s.status === "open" ? 0.85 : 1} />
         ))}
-        {reconnects
-          .filter((r) => r.t >= now - spanMs)
-          .map((r, i) => (
-            <g key={i}>
-              <line x1={x(r.t)} x2={x(r.t)} y1={bandY - 6} y2={bandY + bandH + 4} stroke="#f8fafc" strokeWidth={1.5} />
-              <text x={x(r.t)} y={bandY - 9} className="mark" fill="#f8fafc" textAnchor={x(r.t) > w - 60 ? "end" : x(r.t) < 60 ? "start" : "middle"}>
-                ↻ {r.outage < 1000 ? `${Math.round(r.outage)} ms` : `${(r.outage / 1000).toFixed(1)} s`}
+        {labels.map((l, i) => (
+          <g key={i}>
+            <line x1={l.cx} x2={l.cx} y1={bandY - 4} y2={bandY + bandH + 4} stroke="#f8fafc" strokeWidth={1.5} />
+            {!l.hidden && (
+              <text x={l.x0} y={rowY(l.row)} className="mark reconnect-label" fill="#f8fafc" textAnchor="start">
+                {l.text}
+                {l.more > 0 ? ` +${l.more}` : ""}
               </text>
-            </g>
-          ))}
+            )}
+          </g>
+        ))}
         {ticks.map((s) => (
-          <text key={s} x={x(now - s * 1000)} y={h - 6} className="axis" textAnchor="middle">
+          <text key={s} x={x(now - s * 1000)} y={h - 6} className="axis" textAnchor={s === 0 ? "end" : s === spanMs / 1000 ? "start" : "middle"}>
             {s === 0 ? "now" : `-${s}s`}
           </text>
         ))}
