@@ -245,6 +245,18 @@ impl ClockOffset {
         self.best().map(|s| s.0)
     }
 
+    /// What one-way samples are corrected by: the offset once it is larger than its
+    /// error bound, else 0. An offset within its bound cannot be told from 0 (the two
+    /// clocks agree as far as can be measured), and correcting by it would only add up
+    /// to that error: a first probe answered slowly by a busy page (say -7 ± 8.4 ms)
+    /// would push every sample of a 1 ms loopback below 0.
+    pub fn correction(&self) -> f64 {
+        match self.best() {
+            Some(&(bound, offset)) if offset.abs() > bound => offset,
+            _ => 0.0,
+        }
+    }
+
     pub fn clear(&mut self) {
         self.samples.clear();
         self.next = 0;
@@ -256,7 +268,8 @@ impl ClockOffset {
 pub struct LatencyTracker {
     /// Receive time minus server timestamp, as measured.
     pub raw: Window,
-    /// The same, corrected by the clock offset (equal to `raw` until an offset is known).
+    /// The same, corrected by the clock offset (equal to `raw` until an offset larger
+    /// than its error bound is known, see [`ClockOffset::correction`]).
     pub corrected: Window,
     /// Round trips of heartbeat probes, subscribe replies and pongs.
     pub rtt: Window,
@@ -293,7 +306,7 @@ impl LatencyTracker {
         if !raw.is_finite() {
             return None;
         }
-        let corrected = raw + self.offset.offset().unwrap_or(0.0);
+        let corrected = raw + self.offset.correction();
         let clamp = |v: f64, n: &mut u64| {
             if v < 0.0 {
                 *n += 1;
@@ -472,19 +485,35 @@ mod tests {
     }
 
     #[test]
+    fn an_offset_within_its_error_bound_corrects_nothing() {
+        const T: f64 = 1.7e12;
+        let mut t = LatencyTracker::new(100);
+        // A slow first probe: -7 ± 8.5 ms, indistinguishable from 0.
+        t.offset.add(T, T + 7.5 - 7.0, 1.0, T + 15.0);
+        assert_eq!((t.offset.offset(), t.offset.uncertainty()), (Some(-7.0), Some(8.5)));
+        assert_eq!(t.offset.correction(), 0.0);
+        assert_eq!(t.frame(T + 100.0, T + 99.0, &[]), Some(1.0), "a 1 ms sample stays 1 ms, not clamped from -6");
+        assert_eq!(t.clamped, 0);
+        // A tighter probe that measures a real offset: applied.
+        t.offset.add(T + 1000.0, T + 1000.5 - 7.0, 1.0, T + 1001.0);
+        assert_eq!((t.offset.offset(), t.offset.uncertainty()), (Some(-7.0), Some(1.5)));
+        assert_eq!(t.frame(T + 2000.0, T + 1985.0, &[]), Some(8.0), "raw 15 ms by a clock 7 ms behind: 8 ms");
+    }
+
+    #[test]
     fn negative_samples_enter_as_zero_and_are_counted() {
         const T: f64 = 1.7e12;
         let mut t = LatencyTracker::new(100);
         // The server clock is 2 ms ahead: the raw sample is -0.77 ms.
         assert_eq!(t.frame(T, T + 0.77, &["A"]), Some(0.0));
         assert_eq!((t.clamped, t.raw_clamped), (1, 1));
-        // Now an offset is known: the server clock is 1 ms ahead.
-        t.offset.add(T, T + 1.0, 1.0, T);
-        assert_eq!(t.offset.offset(), Some(1.0));
-        // 0.4 ms of latency: raw -0.6 (clamped), corrected 0.4 (kept).
-        assert_eq!(t.frame(T + 10.0, T + 10.6, &["A"]).map(|v| (v * 10.0).round()), Some(4.0));
+        // Now an offset is known: the server clock is 2 ms ahead (± 1 ms).
+        t.offset.add(T, T + 2.0, 1.0, T);
+        assert_eq!((t.offset.offset(), t.offset.correction()), (Some(2.0), 2.0));
+        // 0.4 ms of latency: raw -1.6 (clamped), corrected 0.4 (kept).
+        assert_eq!(t.frame(T + 10.0, T + 11.6, &["A"]).map(|v| (v * 10.0).round()), Some(4.0));
         assert_eq!((t.clamped, t.raw_clamped), (1, 2));
-        assert_eq!(t.frame(T + 20.0, T + 21.6, &["A"]), Some(0.0), "raw -1.6 + offset 1 = -0.6: clamped");
+        assert_eq!(t.frame(T + 20.0, T + 22.6, &["A"]), Some(0.0), "raw -2.6 + offset 2 = -0.6: clamped");
         assert_eq!((t.clamped, t.raw_clamped), (2, 3));
         for w in [&t.raw, &t.corrected] {
             let s = w.summary();
