@@ -172,7 +172,7 @@ test("the connection timeline and its log never cut or overlap their text", { ti
     for (const l of layout.lines) assert.ok(!l.clipped, `log line cut: ${l.text}`);
     assert.ok(layout.lines.some((l) => l.text.length > 60), "a long line is shown whole");
     mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: `${ARTIFACTS}/dashboard-timeline.png` });
+    await page.locator("[data-testid=timeline]").screenshot({ path: `${ARTIFACTS}/dashboard-timeline.png` });
   } finally {
     await page.close();
   }

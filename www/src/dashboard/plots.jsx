@@ -292,7 +292,7 @@ export function StatusTimeline({ changes, now, spanMs = 120000, height = 108 }) 
     const x0 = Math.max(pad.left, Math.min(w - pad.right - width, cx - width / 2));
     const row = [0, 1].find((row) => !labels.some((l) => l.row === row && x0 < l.x1 + gap && x0 + width > l.x0 - gap));
     if (row === undefined) {
-      const last = labels.at(-1);
+      const last = labels.findLast((l) => !l.hidden);
       if (last) last.more++;
       labels.push({ cx, hidden: true });
       continue;
