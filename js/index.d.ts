@@ -349,6 +349,10 @@ export interface Stats {
   /** Corrected latency of the window in buckets: `counts[i]` samples under `boundsMs[i]`
    * (and at or over the bound before it); the last count is for the rest. */
   readonly latencyHistogram: { readonly boundsMs: readonly number[]; readonly counts: readonly number[] };
+  /** One-way samples that came out negative (after the clock-offset correction) and entered as 0. */
+  readonly latencyClamped: number;
+  /** The same for the uncorrected (raw) samples. */
+  readonly latencyRawClamped: number;
   /** Round trips of subscribe replies and heartbeat probes. */
   readonly rtt: LatencySummary;
   /** Server clock minus client clock (ms), `null` until estimated. */
