@@ -23,11 +23,13 @@ const KIND = '{"kind":"';
 const DATA = '","data":[';
 const HANDLER = ',"handler":';
 const END = "]}}}";
-// Plain integers separated by commas, then the closing bracket (JSON numbers: no
-// leading zeros, no sign, no fraction; bytes above 255 stay valid JSON for Rust too).
 // What a JSON string cannot hold raw (control characters), or holds only escaped.
 const NOT_PLAIN = /[\u0000-\u001f\\]/;
-const BYTES = /(?:(?:0|[1-9][0-9]*)(?:,(?:0|[1-9][0-9]*))*)?\]/y;
+// Plain integers separated by commas, then the closing bracket: 0..999 without leading
+// zeros (all valid JSON numbers; Rust delivers an array with a value over 255 as it
+// stands). Bounded repeats run ~20% faster in V8 than `[1-9][0-9]*`; this regex is most
+// of the pre-reader's cost (about 0.8 ns per character; see BENCHMARKS.md).
+const BYTES = /(?:[1-9][0-9]{0,2}|0)(?:,(?:[1-9][0-9]{0,2}|0))*\]|\]/y;
 const MAX_NAMES = 4096;
 
 // The manager's clock (`clockNow()`, ms since the epoch), read for every input: every
