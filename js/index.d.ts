@@ -80,7 +80,7 @@ export interface SocketManagerOptions<Flag extends string = ChatFlag> {
   maxBatchSize?: number;
   /** Longest time (ms) a batch stays open; must be ≥ `batchWindowMs`. Default `300`. */
   maxBatchWaitMs?: number;
-  /** `{ Kind: ["flag", ...] }`; replaces the default chat mapping. Default: the chat rules. */
+  /** `{ Kind: ["flag", ...] }`; replaces the default chat mapping. Default the chat rules. */
   refreshRules?: { readonly [kind: string]: readonly Flag[] };
   /** Kinds whose frame flushes the batch at once. Default `[]`. */
   criticalKinds?: readonly string[];
@@ -108,6 +108,8 @@ export interface SocketManagerOptions<Flag extends string = ChatFlag> {
   heartbeatTimeoutMs?: number;
   /** json protocol: the probe sent (objects are JSON-encoded). Default `{"type":"ping"}`. */
   pingMessage?: string | { readonly [key: string]: JsonValue };
+  /** json protocol: the `type` of the frame that answers the probe. Default `"pong"`. */
+  pongType?: string;
   /** Offline send queue bound. Default `200`. */
   maxQueuedMessages?: number;
   /** Queued messages older than this (ms) are dropped; `0` = never. Default `0`. */

@@ -255,7 +255,7 @@ fn run(inputs: u64, seed: u64) -> Report {
             if validate(&text).is_ok() != tree.is_some() {
                 return Err(format!("validate says {:?}, serde_json {}", validate(&text), if tree.is_some() { "JSON" } else { "not JSON" }));
             }
-            let _ = calimero_socket::core::options_text::read_options(&text);
+            let _ = calimero_socket::core::options::read_options(&text);
             if text.starts_with('[') {
                 let _ = calimero::decode_byte_array(&text);
             }

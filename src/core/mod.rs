@@ -10,8 +10,7 @@
 //! - [`sequence`]: `seq` gap and duplicate detection;
 //! - [`latency`], [`alerts`], [`health`]: latency windows, clock offset, degradation
 //!   alerts, connection quality and health;
-//! - [`options`]: defaults, profiles, validation;
-//! - [`options_text`]: reading the options (as JSON text) with type errors naming the option;
+//! - [`options`]: every option declared once (defaults, profiles, reading, checks);
 //! - [`errors`], [`stats`]: what is reported to the app.
 
 #[allow(unused_imports)]
@@ -28,7 +27,6 @@ pub mod json_writer;
 pub mod latency;
 pub mod machine;
 pub mod options;
-pub mod options_text;
 pub mod protocol;
 pub mod refresh;
 pub mod send_queue;

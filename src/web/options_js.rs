@@ -1,4 +1,5 @@
-//! Hands the JS options object (and `subscribe`'s array) to the core as JSON text, and
+//! Hands the JS options object to the core as JSON text (`subscribe`'s array is read in
+//! place), and
 //! throws what it finds wrong: a `TypeError` for a wrong type or an unknown key, a
 //! `RangeError` for a number out of range or an unknown enum value, naming the option.
 
@@ -7,10 +8,11 @@ use crate::prelude::*;
 
 use crate::core::options::{OptionError, Options};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(module = "/src/web/helpers.js")]
 extern "C" {
-    /// `o` as the JSON text [`crate::core::options_text`] reads (throws on cycles).
+    /// `o` as the JSON text [`crate::core::options::value`] reads (throws on cycles).
     #[wasm_bindgen(js_name = jsonOf, catch)]
     fn json_of(o: &JsValue) -> Result<String, JsValue>;
 }
@@ -24,14 +26,38 @@ pub fn to_js_error(e: &OptionError) -> JsValue {
     }
 }
 
-/// A JS array of strings, or a `TypeError` naming `what`.
-pub fn strings_of(v: &JsValue, what: &'static str) -> Result<Vec<String>, JsValue> {
-    let text = json_of(v)?;
-    crate::core::options_text::read_strings(&text, what).map_err(|e| to_js_error(&e))
+/// The JS type name an error message gives `v` (`null` and arrays told apart).
+fn type_name(v: &JsValue) -> String {
+    if v.is_null() {
+        "null".into()
+    } else if js_sys::Array::is_array(v) {
+        "an array".into()
+    } else {
+        v.js_typeof().as_string().unwrap_or_default()
+    }
 }
 
-/// Reads and validates the options object (see [`crate::core::options_text`]).
+/// A JS array of strings (`subscribe`'s argument), read in place, or a `TypeError`
+/// naming `what`.
+pub fn strings_of(v: &JsValue, what: &'static str) -> Result<Vec<String>, JsValue> {
+    let bad = |msg: String| to_js_error(&OptionError::type_error(what, msg));
+    if !js_sys::Array::is_array(v) {
+        return Err(bad(crate::cat!("must be an array of strings, got ", type_name(v))));
+    }
+    let list: &js_sys::Array = v.unchecked_ref();
+    let mut out = Vec::with_capacity(list.length() as usize);
+    for i in 0..list.length() {
+        let item = list.get(i);
+        match item.as_string() {
+            Some(s) => out.push(s),
+            None => return Err(bad(crate::cat!("item ", i as usize, " must be a string, got ", type_name(&item)))),
+        }
+    }
+    Ok(out)
+}
+
+/// Reads and validates the options object (see [`crate::core::options::value`]).
 pub fn read_options(value: &JsValue) -> Result<Options, JsValue> {
     let text = json_of(value)?;
-    crate::core::options_text::read_options(&text).map_err(|e| to_js_error(&e))
+    crate::core::options::read_options(&text).map_err(|e| to_js_error(&e))
 }

@@ -24,7 +24,7 @@ pub mod core;
 mod runtime;
 
 use crate::core::machine::{Action, Machine};
-use crate::core::options_text::{read_options, read_strings};
+use crate::core::options::read_options;
 use crate::core::snapshot;
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -88,11 +88,10 @@ fn machine_slot(m: Machine<Kept>) -> &'static mut Machine<Kept> {
     machine()
 }
 
+/// Context ids, one per line (the package reads `subscribe`'s JS array in place, with no
+/// core code, so the probe takes them as plain text).
 unsafe fn ids(ptr: *const u8, len: usize) -> Vec<String> {
-    read_strings(text(ptr, len), "contextIds").unwrap_or_else(|e| {
-        emit(9, &e.full_message(), 0.0);
-        Vec::new()
-    })
+    text(ptr, len).lines().map(String::from).collect()
 }
 
 #[no_mangle]
