@@ -31,7 +31,7 @@ fn window_flushes_after_a_quiet_window() {
     let b = batches(&h.take());
     assert_eq!(b.len(), 1);
     assert_eq!((b[0].size, b[0].reason, b[0].opened_at), (2, FlushReason::Window, 0.0));
-    assert_eq!(flag_names(&h.m, b[0].flags), names(&["messages"]));
+    assert_eq!(flag_names(&h.m, b[0].flags), names(&["changed", "messages"]));
     assert_eq!(h.history.iter().find(|(_, a)| matches!(a, Action::Batch(_))).unwrap().0, 150.0);
 }
 
@@ -94,7 +94,7 @@ fn critical_kind_flushes_at_once() {
     let b = batches(&h.take());
     assert_eq!(b.len(), 1, "a critical kind does not wait for the window");
     assert_eq!((b[0].size, b[0].reason), (2, FlushReason::Critical));
-    assert_eq!(flag_names(&h.m, b[0].flags), names(&["channels", "messages"]));
+    assert_eq!(flag_names(&h.m, b[0].flags), names(&["changed", "channels", "messages"]));
 }
 
 #[test]
@@ -115,7 +115,7 @@ fn flags_are_the_union_across_all_frames_of_a_burst() {
     let b = batches(&h.take());
     assert_eq!(b.len(), 1, "one burst, one batch");
     assert_eq!(b[0].size, 10);
-    assert_eq!(flag_names(&h.m, b[0].flags), names(&["channels", "dms", "messages"]));
+    assert_eq!(flag_names(&h.m, b[0].flags), names(&["changed", "channels", "dms", "messages"]));
     assert_eq!(
         kind_counts(&h.m, &b[0]),
         vec![("ChannelCreated".to_string(), 1), ("DMCreated".to_string(), 1), ("MessageSent".to_string(), 10)]
@@ -166,7 +166,7 @@ fn two_contexts_share_one_batch() {
         vec![(a.clone().into_boxed_str(), a2), (b.clone().into_boxed_str(), b1)],
         "one latest frame per context, in order of each context's first frame"
     );
-    assert_eq!(flag_names(&h.m, batch.flags), names(&["channels", "members", "messages"]));
+    assert_eq!(flag_names(&h.m, batch.flags), names(&["changed", "channels", "members", "messages"]));
 }
 
 #[test]
@@ -228,7 +228,7 @@ fn backpressure_merges_bursts_into_one_batch_after_settle() {
     let m = &merged[0];
     assert_eq!(m.size, 12, "nothing lost");
     assert_eq!(m.latest, vec![(b.clone().into_boxed_str(), last_b), (a.clone().into_boxed_str(), last_a)]);
-    assert_eq!(flag_names(&h.m, m.flags), names(&["channels", "messages"]));
+    assert_eq!(flag_names(&h.m, m.flags), names(&["changed", "channels", "messages"]));
     assert_eq!(h.m.stats().frames_batched, 22);
     assert_eq!(first[0].size + m.size, 22);
     // And the next frame starts a fresh batch again.
@@ -249,7 +249,7 @@ fn reads_the_current_calimero_shape() {
     h.advance_to(100.0);
     let b = batches(&h.take());
     assert_eq!(b.len(), 1);
-    assert_eq!(flag_names(&h.m, b[0].flags), names(&["channels", "members", "messages"]));
+    assert_eq!(flag_names(&h.m, b[0].flags), names(&["changed", "channels", "members", "messages"]));
     assert_eq!(
         kind_counts(&h.m, &b[0]),
         vec![("ChannelJoined".into(), 1), ("MessageSent".into(), 1), ("Unknown".into(), 1)]
@@ -274,7 +274,7 @@ fn reads_the_pre_2025_split_shape() {
     let b = batches(&acts);
     assert_eq!(b.len(), 1);
     assert_eq!(b[0].size, 2, "the mutation and its events fold into one batch");
-    assert_eq!(flag_names(&h.m, b[0].flags), names(&["channels", "messages"]));
+    assert_eq!(flag_names(&h.m, b[0].flags), names(&["changed", "channels", "messages"]));
     assert_eq!(b[0].latest, vec![(c.into_boxed_str(), ee)]);
 }
 
@@ -402,13 +402,14 @@ fn custom_refresh_rules_and_critical_kinds() {
     let b = batches(&h.take());
     assert_eq!(b.len(), 1);
     assert_eq!((b[0].reason, b[0].size), (FlushReason::Window, 2));
-    assert_eq!(flag_names(&h.m, b[0].flags), names(&["feed", "likes"]));
-    // The chat defaults are gone: MessageSent raises nothing now (but still counts).
+    assert_eq!(flag_names(&h.m, b[0].flags), names(&["changed", "feed", "likes"]));
+    // The chat defaults are gone: MessageSent raises nothing now but `changed`, which
+    // every state frame raises whatever the rules (and it still counts).
     h.frame(&message_sent(&c, "m"));
     h.advance_to(200.0);
     let b = batches(&h.take());
     assert_eq!(b.len(), 1);
-    assert_eq!(b[0].flags, 0);
+    assert_eq!(flag_names(&h.m, b[0].flags), names(&["changed"]));
     assert_eq!(kind_counts(&h.m, &b[0]), vec![("MessageSent".into(), 1)]);
     // A critical kind goes out at once, with its flags (resync included).
     h.advance_to(300.0);
@@ -417,7 +418,7 @@ fn custom_refresh_rules_and_critical_kinds() {
     let b = batches(&h.take());
     assert_eq!(b.len(), 1);
     assert_eq!((b[0].reason, b[0].size), (FlushReason::Critical, 2));
-    assert_eq!(flag_names(&h.m, b[0].flags), names(&["feed", "members", "resync"]));
+    assert_eq!(flag_names(&h.m, b[0].flags), names(&["changed", "feed", "members", "resync"]));
     assert_ne!(b[0].flags & RESYNC_BIT, 0);
 }
 

@@ -132,7 +132,7 @@ fn first_batch_after_a_reconnect_carries_resync() {
     h.advance_by(100.0);
     let b = batches(&h.take());
     assert_eq!(b.len(), 1);
-    assert_eq!(flag_names(&h.m, b[0].flags), vec!["messages".to_string(), "resync".to_string()]);
+    assert_eq!(flag_names(&h.m, b[0].flags), vec!["changed".to_string(), "messages".to_string(), "resync".to_string()]);
 }
 
 #[test]
@@ -837,7 +837,7 @@ fn json_seq_gap_raises_gap_and_resync() {
     let b = batches(&h.take());
     assert_eq!(b.len(), 1);
     assert_eq!(b[0].size, 1, "the frame after the gap is still delivered");
-    assert_eq!(flag_names(&h.m, b[0].flags), vec!["channels".to_string(), "resync".to_string()]);
+    assert_eq!(flag_names(&h.m, b[0].flags), vec!["changed".to_string(), "channels".to_string(), "resync".to_string()]);
 }
 
 #[test]

@@ -32,10 +32,14 @@ pub enum ErrorCode {
     GaveUp,
     /// A duplicate or old `seq`; the frame was dropped.
     DuplicateFrame,
+    /// A server timestamp that is not a positive finite number, or lies more than
+    /// [`crate::core::latency::MAX_STAMP_AHEAD_MS`] ahead of the corrected clock: no
+    /// latency or offset sample was taken from it. Reported once per burst.
+    BadTimestamp,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::BadFrame,
         ErrorCode::OversizedFrame,
         ErrorCode::BinaryFrame,
@@ -49,6 +53,7 @@ impl ErrorCode {
         ErrorCode::HeartbeatTimeout,
         ErrorCode::GaveUp,
         ErrorCode::DuplicateFrame,
+        ErrorCode::BadTimestamp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,7 +71,17 @@ impl ErrorCode {
             ErrorCode::HeartbeatTimeout => "heartbeatTimeout",
             ErrorCode::GaveUp => "gaveUp",
             ErrorCode::DuplicateFrame => "duplicateFrame",
+            ErrorCode::BadTimestamp => "badTimestamp",
         }
+    }
+
+    /// Whether this is an error about a frame the server sent, the kind that counts in
+    /// health's frame error rate (connection failures and the app's own refusals do not).
+    pub fn is_frame_error(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::BadFrame | ErrorCode::OversizedFrame | ErrorCode::BinaryFrame | ErrorCode::ServerError | ErrorCode::DuplicateFrame
+        )
     }
 
     pub fn index(self) -> usize {

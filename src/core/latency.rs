@@ -30,6 +30,26 @@ pub const KIND_WINDOW: usize = 200;
 /// without isolation); the coarsest is assumed, so the bound is never too small.
 pub const CLIENT_CLOCK_STEP_MS: f64 = 1.0;
 
+/// How far ahead of the corrected client clock (the client clock plus the clock offset
+/// correction) a server stamp may lie. A stamp further ahead is no clock jitter but a
+/// wrong stamp (or a server clock that cannot be trusted): it gives no latency sample and
+/// no offset sample, and is reported as `badTimestamp`. Stamps ahead by less enter as
+/// latency 0 and are counted as clamped.
+pub const MAX_STAMP_AHEAD_MS: f64 = 60_000.0;
+
+/// Why a server stamp was refused (see [`LatencyTracker::check`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BadStamp {
+    /// Not a number (a string, an object, `true`...), or not finite.
+    NotANumber,
+    /// Zero or negative.
+    NotPositive,
+    /// 1e20 or more: past the nanoseconds of the year 5138, no unit fits.
+    TooLarge,
+    /// More than [`MAX_STAMP_AHEAD_MS`] ahead of the corrected clock, by this much (ms).
+    Ahead(f64),
+}
+
 /// Milliseconds per unit of a stamp of this magnitude (see [`to_epoch_ms`]), or `None`
 /// for a value that is no timestamp.
 fn unit_ms(v: f64) -> Option<f64> {
@@ -295,6 +315,23 @@ impl LatencyTracker {
             kinds: Vec::new(),
             kind_cap: sample_size.min(KIND_WINDOW),
         }
+    }
+
+    /// Checks a server stamp read at client time `now`: its value in ms since the epoch,
+    /// or why it cannot be used.
+    pub fn check(&self, now: f64, server_ts: f64) -> Result<f64, BadStamp> {
+        if !server_ts.is_finite() {
+            return Err(BadStamp::NotANumber);
+        }
+        if server_ts <= 0.0 {
+            return Err(BadStamp::NotPositive);
+        }
+        let ts = to_epoch_ms(server_ts).ok_or(BadStamp::TooLarge)?;
+        let ahead = ts - (now + self.offset.correction());
+        if ahead > MAX_STAMP_AHEAD_MS {
+            return Err(BadStamp::Ahead(ahead));
+        }
+        Ok(ts)
     }
 
     /// A frame stamped `server_ts` (any unit) arrived at `now`; returns the corrected

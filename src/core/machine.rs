@@ -14,12 +14,12 @@ use crate::prelude::*;
 use super::alerts::{Alert, Alerts};
 use super::backoff::{Backoff, BackoffConfig, Rng};
 use super::health::{self, Counts, Health, Quality, Recent};
-use super::latency::{stamp_step_ms, to_epoch_ms, LatencyTracker};
+use super::latency::{stamp_step_ms, BadStamp, LatencyTracker, MAX_STAMP_AHEAD_MS};
 use super::batcher::{Batch, BatchConfig, Batcher, FrameFold};
 use super::errors::{ErrorCode, SdkError};
 use super::options::{OptionError, Options};
 use super::protocol::{EventClass, Inbound, Protocol, ProtocolKind, ReplyInfo, ServerError};
-use super::refresh::{KindId, RefreshRules, RESYNC_BIT};
+use super::refresh::{KindId, RefreshRules, CHANGED_BIT, RESYNC_BIT};
 use super::send_queue::{DropCause, SendQueue};
 use super::sequence::{SeqCheck, SequenceTracker};
 use super::stats::Stats;
@@ -35,6 +35,24 @@ const CLOCK_JUMP_SLACK_MS: f64 = 1000.0;
 /// `heartbeatIntervalMs`, when that is shorter): its reply is the connection's first
 /// round trip and, on json, its first clock offset, instead of one interval later.
 pub const FIRST_PROBE_DELAY_MS: f64 = 1000.0;
+/// After a bad server stamp is reported (`badTimestamp`), further ones are only counted
+/// (`stats().badTimestamps`) until this long passes without one: one report per burst.
+pub const BAD_TIMESTAMP_QUIET_MS: f64 = 10_000.0;
+/// A Calimero heartbeat probe is a re-subscribe, and the node answers every subscribe by
+/// replaying the current presence of its contexts (`Ephemeral` frames with `ageMs`).
+/// Such frames, for the contexts the probe re-subscribed, are dropped from the probe's
+/// send until this long after its reply (until the heartbeat timeout while unanswered),
+/// so a probe has no visible effect. Live presence (no `ageMs`) always passes.
+pub const PROBE_REPLAY_WINDOW_MS: f64 = 1000.0;
+/// The first request id the SDK uses: its own ids (subscribes, probes, `execute()`)
+/// count up from 2^40, so an app's raw JSON-RPC `send()` with an id below that never
+/// collides with them (and stays far below 2^53, exact in JS).
+pub const FIRST_REQUEST_ID: u64 = 1 << 40;
+/// `execute()` calls awaiting their reply (sent or queued), at the most; a call past it
+/// is rejected at once (`messageDropped`).
+pub const MAX_PENDING_EXECUTES: usize = 256;
+/// `execute()`'s timeout when the call gives none.
+pub const DEFAULT_EXECUTE_TIMEOUT_MS: f64 = 10_000.0;
 
 /// The status the app sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +100,37 @@ pub enum Action<P> {
     Health(Health, Quality),
     /// Time for an `onMetrics` snapshot.
     Metrics,
+    /// An `execute()` settled: its request id, and the node's `output` (JSON text) or
+    /// why not.
+    Executed { id: u64, result: Result<String, ExecFailure> },
+}
+
+/// Why an `execute()` failed: `code` is one of `serverError` (with the node's error),
+/// `executeTimeout`, `connectionLost`, `closed`, `messageDropped`, `invalidContextId`,
+/// `unsupported` (json protocol).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecFailure {
+    pub code: &'static str,
+    pub message: String,
+    pub server: Option<ServerError>,
+}
+
+/// A pending `execute()`.
+#[derive(Debug, Clone, Copy)]
+struct Exec {
+    id: u64,
+    deadline: f64,
+    timeout_ms: f64,
+    /// On the socket (else still in the offline queue).
+    sent: bool,
+}
+
+/// Replayed presence to drop after a probe (see [`PROBE_REPLAY_WINDOW_MS`]).
+#[derive(Debug, Clone)]
+struct ReplayWindow {
+    probe_id: u64,
+    ids: Vec<String>,
+    until: f64,
 }
 
 /// How often health and quality are re-evaluated while anything changes.
@@ -158,6 +207,10 @@ pub struct Machine<P> {
     /// The status health was last evaluated for.
     health_status: Status,
     next_metrics_at: Option<f64>,
+    /// When the last bad server stamp was seen (for one report per burst).
+    last_bad_stamp_at: Option<f64>,
+    replay: Option<ReplayWindow>,
+    executes: VecDeque<Exec>,
 }
 
 impl<P: Clone> Machine<P> {
@@ -206,7 +259,7 @@ impl<P: Clone> Machine<P> {
             ever_opened: false,
             subs: Vec::new(),
             requests: VecDeque::new(),
-            next_id: 1,
+            next_id: FIRST_REQUEST_ID,
             next_probe_at: None,
             probe: None,
             ping_sent_at: None,
@@ -223,6 +276,9 @@ impl<P: Clone> Machine<P> {
             health_check_at: f64::NEG_INFINITY,
             health_status: Status::Idle,
             next_metrics_at: None,
+            last_bad_stamp_at: None,
+            replay: None,
+            executes: VecDeque::new(),
             opts,
         };
         let initial = ::core::mem::take(&mut m.opts.context_ids);
@@ -303,6 +359,11 @@ impl<P: Clone> Machine<P> {
         self.last_rtt_ms
     }
 
+    /// `execute()` calls awaiting their reply.
+    pub fn executes_pending(&self) -> usize {
+        self.executes.len()
+    }
+
     /// Retries made since the last stable connection.
     pub fn retries(&self) -> u32 {
         self.backoff.retries()
@@ -341,6 +402,9 @@ impl<P: Clone> Machine<P> {
         if let Some(m) = self.next_metrics_at {
             at(m);
         }
+        for e in &self.executes {
+            at(e.deadline);
+        }
         t
     }
 
@@ -367,6 +431,12 @@ impl<P: Clone> Machine<P> {
             self.actions.push_back(Action::CloseSocket(1000, "closed by the app"));
         }
         self.conn = Conn::Closed;
+        while let Some(e) = self.executes.pop_front() {
+            if !e.sent {
+                self.queue.remove_tag(e.id);
+            }
+            self.exec_fail(e.id, "closed", "the manager was closed before the reply came".into());
+        }
         self.clear_connection_state();
         self.set_status(Status::Closed);
         self.batcher.flush_now();
@@ -410,7 +480,51 @@ impl<P: Clone> Machine<P> {
     /// Sends `text` now if open, else queues it. Returns whether it was sent or queued.
     pub fn send(&mut self, now: f64, text: String) -> bool {
         self.advance(now);
-        let ok = match self.conn {
+        let ok = self.send_tagged(now, text, 0);
+        self.advance(now);
+        ok
+    }
+
+    /// Calls `method` of `context_id` on the node (Calimero `execute`) with `args_json`
+    /// (JSON text). Sent at once when open, else queued like [`Machine::send`] (same
+    /// bounds, counts and drop reports). Returns its request id; an
+    /// [`Action::Executed`] with that id settles it: the reply's `output`, or a failure
+    /// (error reply, no reply within `timeout_ms`, the socket lost after it was sent,
+    /// `close()`, dropped from the queue).
+    pub fn execute(&mut self, now: f64, context_id: &str, method: &str, args_json: &str, timeout_ms: f64) -> u64 {
+        self.advance(now);
+        let id = self.next_id;
+        self.next_id += 1;
+        let refused = if self.protocol.kind != ProtocolKind::Calimero {
+            Some(("unsupported", String::from("execute() needs protocol \"calimero\"")))
+        } else if let Err(msg) = self.protocol.check_context_id(context_id) {
+            Some(("invalidContextId", msg))
+        } else if matches!(self.conn, Conn::Closed | Conn::Failed) {
+            Some(("closed", crate::cat!("the manager is ", self.status.name())))
+        } else if self.executes.len() >= MAX_PENDING_EXECUTES {
+            Some(("messageDropped", crate::cat!(MAX_PENDING_EXECUTES, " execute() calls are already pending")))
+        } else {
+            None
+        };
+        if let Some((code, msg)) = refused {
+            self.exec_fail(id, code, msg);
+        } else {
+            let text = self.protocol.execute(id, context_id, method, args_json);
+            let timeout_ms = if timeout_ms.is_finite() && timeout_ms > 0.0 { timeout_ms } else { DEFAULT_EXECUTE_TIMEOUT_MS };
+            let sent = matches!(self.conn, Conn::Open { .. });
+            self.executes.push_back(Exec { id, deadline: now + timeout_ms, timeout_ms, sent });
+            if !self.send_tagged(now, text, id) {
+                self.executes.retain(|e| e.id != id);
+            }
+        }
+        self.advance(now);
+        id
+    }
+
+    /// Sends or queues `text`; `tag` is the `execute()` it carries (0 for none). A
+    /// message the queue drops settles its `execute()`.
+    fn send_tagged(&mut self, now: f64, text: String, tag: u64) -> bool {
+        match self.conn {
             Conn::Open { .. } => {
                 self.stats.messages_sent += 1;
                 self.actions.push_back(Action::Send(text));
@@ -418,23 +532,39 @@ impl<P: Clone> Machine<P> {
             }
             Conn::Closed | Conn::Failed => false,
             Conn::Idle | Conn::Connecting { .. } | Conn::Waiting { .. } => {
-                let (dropped, queued) = self.queue.push(text, now);
+                let (dropped, queued) = self.queue.push_tagged(text, now, tag);
                 if queued {
                     self.stats.messages_queued += 1;
                 }
-                if let Some((_, cause)) = dropped {
+                if let Some((_, gone, cause)) = dropped {
                     self.dropped_message(cause, 1);
+                    self.exec_dropped(gone);
                 }
                 queued
             }
-        };
-        self.advance(now);
-        ok
+        }
+    }
+
+    /// Settles the `execute()` tagged `tag` (0: none) as dropped from the queue.
+    fn exec_dropped(&mut self, tag: u64) {
+        if tag != 0 {
+            self.executes.retain(|e| e.id != tag);
+            self.exec_fail(tag, "messageDropped", "dropped from the offline queue".into());
+        }
+    }
+
+    fn exec_fail(&mut self, id: u64, code: &'static str, message: String) {
+        self.executes.retain(|e| e.id != id);
+        self.actions.push_back(Action::Executed { id, result: Err(ExecFailure { code, message, server: None }) });
     }
 
     /// Empties the offline queue; every message is counted and reported as dropped.
     pub fn clear_queue(&mut self, now: f64) -> usize {
-        let n = self.queue.drain().count();
+        let tags: Vec<u64> = self.queue.drain_tagged().map(|(_, g)| g).collect();
+        let n = tags.len();
+        for g in tags {
+            self.exec_dropped(g);
+        }
         if n > 0 {
             self.dropped_message(DropCause::Cleared, n);
         }
@@ -509,14 +639,18 @@ impl<P: Clone> Machine<P> {
             let all = self.subs.clone();
             self.request(now, RequestKind::Subscribe, all);
         }
-        for expired in self.queue.expire(now) {
-            drop(expired);
+        self.expire_executes(now);
+        for (_, g) in self.queue.expire_tagged(now) {
             self.dropped_message(DropCause::Expired, 1);
+            self.exec_dropped(g);
         }
-        let queued: Vec<String> = self.queue.drain().collect();
-        for text in queued {
+        let queued: Vec<(String, u64)> = self.queue.drain_tagged().collect();
+        for (text, g) in queued {
             self.stats.messages_sent += 1;
             self.actions.push_back(Action::Send(text));
+            if let Some(e) = self.executes.iter_mut().find(|e| e.id == g && g != 0) {
+                e.sent = true;
+            }
         }
         let interval = self.opts.heartbeat_interval_ms;
         self.next_probe_at = (interval > 0.0).then_some(now + interval.min(FIRST_PROBE_DELAY_MS));
@@ -611,7 +745,11 @@ impl<P: Clone> Machine<P> {
                 if let Some(ts) = ev.timestamp {
                     self.latency_sample(now, ts, &ev.kinds);
                 }
-                if ev.class == EventClass::Side {
+                if ev.replayed && self.replay.as_ref().is_some_and(|w| now <= w.until && w.ids.iter().any(|i| *i == ev.scope)) {
+                    // Presence the node replayed because a probe re-subscribed: the app
+                    // has it already.
+                    self.stats.probe_replays_dropped += 1;
+                } else if ev.class == EventClass::Side {
                     self.stats.side_events += 1;
                     self.actions.push_back(Action::Event {
                         scope: ev.scope.into_owned(),
@@ -623,13 +761,18 @@ impl<P: Clone> Machine<P> {
                 }
             }
             Ok(Inbound::Reply(reply)) => self.on_reply(now, reply),
-            Ok(Inbound::Error(err)) => self.on_server_error(err),
+            Ok(Inbound::Error(err)) => self.on_server_error(now, err),
             Ok(Inbound::Pong { timestamp, .. }) => {
                 if let Some(sent_at) = self.ping_sent_at.take() {
                     self.rtt_sample(now - sent_at);
                     if let Some(v) = timestamp {
-                        if let (Some(ts), Some(step)) = (to_epoch_ms(v), stamp_step_ms(v)) {
-                            self.latency.offset.add(sent_at, ts, step, now);
+                        match self.latency.check(now, v) {
+                            Ok(ts) => {
+                                if let Some(step) = stamp_step_ms(v) {
+                                    self.latency.offset.add(sent_at, ts, step, now);
+                                }
+                            }
+                            Err(why) => self.bad_stamp(now, v, why),
                         }
                     }
                 }
@@ -654,6 +797,9 @@ impl<P: Clone> Machine<P> {
     /// A server timestamp found when a frame that arrived at `arrived_at` was delivered
     /// (an app's stamp inside Calimero event data): one latency sample.
     pub fn delivered_stamp(&mut self, arrived_at: f64, ts: f64, kind: Option<&str>) {
+        if let Err(why) = self.latency.check(arrived_at, ts) {
+            return self.bad_stamp(arrived_at, ts, why);
+        }
         let kinds: Vec<&str> = kind.into_iter().collect();
         if let Some(latency) = self.latency.frame(arrived_at, ts, &kinds) {
             if let Some(alert) = self.alerts.sample(arrived_at, latency, kind) {
@@ -662,7 +808,29 @@ impl<P: Clone> Machine<P> {
         }
     }
 
+    /// A server stamp that cannot be used: counted always, reported once per burst.
+    fn bad_stamp(&mut self, now: f64, v: f64, why: BadStamp) {
+        self.stats.bad_timestamps += 1;
+        let quiet = self.last_bad_stamp_at.map_or(true, |t| now - t >= BAD_TIMESTAMP_QUIET_MS);
+        self.last_bad_stamp_at = Some(now);
+        if quiet {
+            let what = match why {
+                BadStamp::NotANumber => String::from("is not a number"),
+                BadStamp::NotPositive => crate::cat!(num(v), " is not positive"),
+                BadStamp::TooLarge => crate::cat!(num(v), " is too large for any unit"),
+                BadStamp::Ahead(ms) => {
+                    crate::cat!(num(v), " is ", num(crate::core::float::round(ms)), " ms ahead of the clock (more than ", num(MAX_STAMP_AHEAD_MS), ")")
+                }
+            };
+            let msg = crate::cat!("server timestamp ", what, ": no latency sample; further bad stamps are counted in stats().badTimestamps, reported again after ", num(BAD_TIMESTAMP_QUIET_MS / 1000.0), " s without one");
+            self.error(SdkError::new(ErrorCode::BadTimestamp, msg));
+        }
+    }
+
     fn latency_sample(&mut self, now: f64, ts: f64, kinds: &[super::json_reader::RawStr<'_>]) {
+        if let Err(why) = self.latency.check(now, ts) {
+            return self.bad_stamp(now, ts, why);
+        }
         let mut names: Vec<&str> = Vec::with_capacity(kinds.len());
         names.extend(kinds.iter().filter(|k| !k.escaped).map(|k| k.raw));
         if let Some(latency) = self.latency.frame(now, ts, &names) {
@@ -684,7 +852,7 @@ impl<P: Clone> Machine<P> {
 
     /// Folds a state frame with interned kinds into the pending batch.
     fn fold_ids(&mut self, now: f64, scope: &str, kinds: &[KindId], payload: P) {
-        let mut mask = 0;
+        let mut mask = CHANGED_BIT;
         let mut critical = false;
         for &id in kinds {
             mask |= self.rules.mask(id);
@@ -696,6 +864,15 @@ impl<P: Clone> Machine<P> {
     }
 
     fn on_reply(&mut self, now: f64, reply: ReplyInfo<'_>) {
+        if let Some(i) = reply.id.and_then(|id| self.executes.iter().position(|e| e.id == id)) {
+            let e = self.executes.remove(i).unwrap();
+            let output = reply.output.unwrap_or("null").to_string();
+            self.actions.push_back(Action::Executed { id: e.id, result: Ok(output) });
+            return;
+        }
+        if let Some(w) = self.replay.as_mut().filter(|w| Some(w.probe_id) == reply.id) {
+            w.until = now + PROBE_REPLAY_WINDOW_MS;
+        }
         let req = match reply.id {
             Some(id) => self.requests.iter().position(|r| r.id == id),
             // json replies carry no id: they answer the oldest request of their kind.
@@ -722,7 +899,17 @@ impl<P: Clone> Machine<P> {
         }
     }
 
-    fn on_server_error(&mut self, err: ServerError) {
+    fn on_server_error(&mut self, now: f64, err: ServerError) {
+        if let Some(i) = err.id.and_then(|id| self.executes.iter().position(|e| e.id == id)) {
+            // The app's own call: its Promise rejects; not an onError report.
+            let e = self.executes.remove(i).unwrap();
+            let message = crate::cat!("the node refused the call: ", err.kind, ": ", err.detail);
+            self.actions.push_back(Action::Executed { id: e.id, result: Err(ExecFailure { code: "serverError", message, server: Some(err) }) });
+            return;
+        }
+        if let Some(w) = self.replay.as_mut().filter(|w| Some(w.probe_id) == err.id) {
+            w.until = now + PROBE_REPLAY_WINDOW_MS;
+        }
         let req = err.id.and_then(|id| self.requests.iter().position(|r| r.id == id)).and_then(|i| self.requests.remove(i));
         let what = match &req {
             Some(r) => match r.kind {
@@ -756,7 +943,9 @@ impl<P: Clone> Machine<P> {
         match self.protocol.kind {
             ProtocolKind::Calimero => {
                 let all = self.subs.clone();
-                self.request(now, RequestKind::Probe, all);
+                let probe_id = self.request(now, RequestKind::Probe, all.clone());
+                let until = now + self.opts.heartbeat_timeout_ms;
+                self.replay = Some(ReplayWindow { probe_id, ids: all, until });
             }
             ProtocolKind::Json => {
                 self.stats.messages_sent += 1;
@@ -806,9 +995,11 @@ impl<P: Clone> Machine<P> {
             }
             _ => {}
         }
-        for _ in self.queue.expire(now) {
+        for (_, g) in self.queue.expire_tagged(now) {
             self.dropped_message(DropCause::Expired, 1);
+            self.exec_dropped(g);
         }
+        self.expire_executes(now);
         if let Some(batch) = self.batcher.poll(now) {
             self.stats.batches_delivered += 1;
             self.stats.largest_batch = self.stats.largest_batch.max(batch.size);
@@ -822,9 +1013,14 @@ impl<P: Clone> Machine<P> {
     /// [`HEALTH_CHECK_MS`] (at once on a status change). No timer of its own: a quiet
     /// connection still has its heartbeat probes as inputs.
     fn track_health(&mut self, now: f64) {
+        // The error rate is of the server's frames: errors about frames it sent (bad,
+        // oversized, binary, duplicate, error replies to the SDK's requests, every bad
+        // stamp), not connection failures (counted as reconnects and timeouts) nor the
+        // app's own refusals (invalid ids, dropped messages, throwing callbacks).
+        let frame_errors: u64 = ErrorCode::ALL.iter().filter(|c| c.is_frame_error()).map(|c| self.stats.errors_by_code[c.index()]).sum();
         let totals = Counts {
             frames: self.stats.frames_received,
-            errors: self.stats.errors,
+            errors: frame_errors + self.stats.bad_timestamps,
             reconnects: self.stats.reconnects,
             stalls: self.stats.errors_by_code[ErrorCode::HeartbeatTimeout.index()],
         };
@@ -900,7 +1096,26 @@ impl<P: Clone> Machine<P> {
         }
     }
 
+    /// Rejects the `execute()` calls whose time is up (a queued one leaves the queue).
+    fn expire_executes(&mut self, now: f64) {
+        while let Some(i) = self.executes.iter().position(|e| now >= e.deadline) {
+            let e = self.executes.remove(i).unwrap();
+            if !e.sent {
+                self.queue.remove_tag(e.id);
+            }
+            let msg = crate::cat!("no reply within ", num(e.timeout_ms), " ms");
+            self.exec_fail(e.id, "executeTimeout", msg);
+        }
+    }
+
     fn clear_connection_state(&mut self) {
+        self.replay = None;
+        // Calls on the lost socket get no reply now (the node may or may not have run
+        // them); queued ones wait for the next socket.
+        let lost: Vec<u64> = self.executes.iter().filter(|e| e.sent).map(|e| e.id).collect();
+        for id in lost {
+            self.exec_fail(id, "connectionLost", "the connection was lost before the reply came".into());
+        }
         self.requests.clear();
         self.probe = None;
         self.next_probe_at = None;

@@ -21,6 +21,12 @@ pub const OTHER_KIND: &str = "(other)";
 pub const MAX_FLAGS: usize = 63;
 /// The bit of the `resync` flag, raised by the machine, not by kinds.
 pub const RESYNC_BIT: u64 = 1 << 63;
+/// The `changed` flag: the first flag of every rule set (default or the app's own),
+/// raised by the machine for every state frame (every Calimero `StateMutation`, even one
+/// with `events: []`), so an app acting on flags alone never misses a state change.
+pub const CHANGED_FLAG: &str = "changed";
+/// Its bit.
+pub const CHANGED_BIT: u64 = 1;
 
 /// The default chat mapping (the README's refresh rules table; `docs/calimero-wire.md`).
 pub const DEFAULT_RULES: &[(&str, &[&str])] = &[
@@ -64,6 +70,7 @@ impl RefreshRules {
     pub fn new<K: AsRef<str>, F: AsRef<str>>(rules: &[(K, Vec<F>)], critical: &[K]) -> Result<Self, String> {
         let mut t = RefreshRules { flags: Vec::new(), kinds: Vec::new(), index: Vec::new(), other: 0 };
         t.other = t.insert(OTHER_KIND);
+        t.flag_bit(CHANGED_FLAG)?;
         for (kind, flags) in rules {
             let kind = kind.as_ref();
             if kind.is_empty() {

@@ -24,7 +24,9 @@ pub enum DropCause {
 /// A bounded FIFO of outgoing texts.
 #[derive(Debug, Clone)]
 pub struct SendQueue {
-    items: VecDeque<(String, f64)>,
+    /// `(text, queued at, tag)`: the tag is the request id of an `execute()` (0 for a
+    /// plain `send()`), so a dropped or expired one can settle its Promise.
+    items: VecDeque<(String, f64, u64)>,
     pub max: usize,
     pub ttl_ms: f64,
     pub overflow: QueueOverflow,
@@ -35,35 +37,44 @@ impl SendQueue {
         SendQueue { items: VecDeque::new(), max, ttl_ms, overflow }
     }
 
-    /// Queues `text`; returns what was dropped to make room (or `text` itself when
-    /// refused), and whether `text` was queued.
     pub fn push(&mut self, text: String, now: f64) -> (Option<(String, DropCause)>, bool) {
+        let (dropped, queued) = self.push_tagged(text, now, 0);
+        (dropped.map(|(t, _, c)| (t, c)), queued)
+    }
+
+    /// [`SendQueue::push`] with a tag; what was dropped comes back with its tag.
+    pub fn push_tagged(&mut self, text: String, now: f64, tag: u64) -> (Option<(String, u64, DropCause)>, bool) {
         if self.items.len() < self.max {
-            self.items.push_back((text, now));
+            self.items.push_back((text, now, tag));
             return (None, true);
         }
         match self.overflow {
-            QueueOverflow::RejectNew => (Some((text, DropCause::Rejected)), false),
+            QueueOverflow::RejectNew => (Some((text, tag, DropCause::Rejected)), false),
             QueueOverflow::DropOldest => {
-                let old = self.items.pop_front().map(|(t, _)| (t, DropCause::Overflow));
                 if self.max == 0 {
-                    return (Some((text, DropCause::Rejected)), false);
+                    return (Some((text, tag, DropCause::Rejected)), false);
                 }
-                self.items.push_back((text, now));
+                let old = self.items.pop_front().map(|(t, _, g)| (t, g, DropCause::Overflow));
+                self.items.push_back((text, now, tag));
                 (old, true)
             }
         }
     }
 
-    /// Removes messages older than the TTL.
     pub fn expire(&mut self, now: f64) -> Vec<String> {
+        self.expire_tagged(now).into_iter().map(|(t, _)| t).collect()
+    }
+
+    /// Removes and returns the messages older than the TTL, with their tags.
+    pub fn expire_tagged(&mut self, now: f64) -> Vec<(String, u64)> {
         let mut gone = Vec::new();
         if self.ttl_ms <= 0.0 {
             return gone;
         }
-        while let Some((_, at)) = self.items.front() {
+        while let Some((_, at, _)) = self.items.front() {
             if now - at >= self.ttl_ms {
-                gone.push(self.items.pop_front().unwrap().0);
+                let (t, _, g) = self.items.pop_front().unwrap();
+                gone.push((t, g));
             } else {
                 break;
             }
@@ -71,18 +82,25 @@ impl SendQueue {
         gone
     }
 
-    /// When the oldest message expires.
     pub fn next_expiry(&self) -> Option<f64> {
         if self.ttl_ms <= 0.0 {
             return None;
         }
-        self.items.front().map(|(_, at)| at + self.ttl_ms)
+        self.items.front().map(|(_, at, _)| at + self.ttl_ms)
     }
 
-    /// Takes every message, oldest first (popped one by one: cheaper in wasm code than
-    /// `VecDeque::drain`).
     pub fn drain(&mut self) -> impl Iterator<Item = String> + '_ {
-        ::core::iter::from_fn(move || self.items.pop_front().map(|(t, _)| t))
+        self.drain_tagged().map(|(t, _)| t)
+    }
+
+    /// Empties the queue in order, with each message's tag.
+    pub fn drain_tagged(&mut self) -> impl Iterator<Item = (String, u64)> + '_ {
+        ::core::iter::from_fn(move || self.items.pop_front().map(|(t, _, g)| (t, g)))
+    }
+
+    /// Removes the message tagged `tag` (never 0), if it is still queued.
+    pub fn remove_tag(&mut self, tag: u64) {
+        self.items.retain(|(_, _, g)| *g != tag);
     }
 
     pub fn len(&self) -> usize {

@@ -31,6 +31,11 @@ pub struct Stats {
     pub messages_dropped: u64,
     pub gaps: u64,
     pub duplicates: u64,
+    /// Server stamps refused (not a positive number, or too far ahead): every one, also
+    /// those not reported.
+    pub bad_timestamps: u64,
+    /// Replayed presence (`Ephemeral` with `ageMs`) caused by a heartbeat probe, dropped.
+    pub probe_replays_dropped: u64,
     /// Count per kind id (index = `KindId`).
     pub kinds_seen: Vec<u64>,
     pub largest_batch: u32,
@@ -54,6 +59,8 @@ impl Default for Stats {
             messages_dropped: 0,
             gaps: 0,
             duplicates: 0,
+            bad_timestamps: 0,
+            probe_replays_dropped: 0,
             kinds_seen: Vec::new(),
             largest_batch: 0,
         }

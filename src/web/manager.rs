@@ -22,7 +22,7 @@ use super::socket::{FrameScanner, ScanHandlers, Socket, SocketEvent};
 use crate::core::errors::{ErrorCode, SdkError};
 use crate::core::machine::{Action, Machine};
 use crate::core::snapshot;
-use js_sys::{Array, Function, Object};
+use js_sys::{Array, Function, Object, Promise};
 use ::core::cell::RefCell;
 use alloc::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -52,6 +52,9 @@ struct State {
     names: Vec<Box<str>>,
     /// The core's kind id for each scanner id that was seen as a kind.
     kind_ids: Vec<Option<crate::core::refresh::KindId>>,
+    /// `(request id, resolve, reject)` of each pending `execute()` (as many as the
+    /// machine's pending table: it settles every id once).
+    executes: Vec<(u64, Function, Function)>,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -86,6 +89,7 @@ impl SocketManager {
             known_kinds: 0,
             names: Vec::new(),
             kind_ids: Vec::new(),
+            executes: Vec::new(),
         }));
         {
             let mut s = state.borrow_mut();
@@ -168,6 +172,40 @@ impl SocketManager {
         let mut ok = false;
         drive(&self.state, |m, now| ok = m.send(now, text));
         Ok(ok)
+    }
+
+    /// `execute(contextId, method, args, {timeoutMs})`: calls `method` on the node
+    /// (Calimero `execute`, `args` JSON-encoded as `argsJson`, `{}` when absent); the
+    /// Promise resolves to the reply's `output` or rejects with an `Error` with `code`.
+    pub fn execute(&self, context_id: JsValue, method: JsValue, args: JsValue, options: JsValue) -> Result<Promise, JsValue> {
+        let (Some(ctx), Some(method)) = (context_id.as_string(), method.as_string()) else {
+            return Err(js_sys::TypeError::new("execute: contextId and method must be strings").into());
+        };
+        let args_json = if args.is_undefined() {
+            String::from("{}")
+        } else {
+            js_sys::JSON::stringify(&args)?.as_string().ok_or_else(|| js_sys::TypeError::new("execute: args cannot be JSON-encoded"))?
+        };
+        let mut timeout = crate::core::machine::DEFAULT_EXECUTE_TIMEOUT_MS;
+        if options.is_object() {
+            let t = js_sys::Reflect::get(&options, &"timeoutMs".into())?;
+            if !t.is_undefined() {
+                match t.as_f64() {
+                    Some(v) if v > 0.0 && v.is_finite() => timeout = v,
+                    _ => return Err(js_sys::RangeError::new("execute: timeoutMs must be a positive number").into()),
+                }
+            }
+        }
+        let mut slot = None;
+        let promise = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
+        let (resolve, reject) = slot.ok_or_else(|| JsValue::from_str("execute: no resolvers"))?;
+        {
+            let mut s = self.state.borrow_mut();
+            let id = s.machine.execute(now_ms(), &ctx, &method, &args_json, timeout);
+            s.executes.push((id, resolve, reject));
+        }
+        run_actions(&self.state);
+        Ok(promise)
     }
 
     /// Drops every queued message (each is counted and reported). Returns how many.
@@ -279,6 +317,8 @@ impl Drop for SocketManager {
         let now = now_ms();
         s.machine.close(now);
         while s.machine.poll_action().is_some() {}
+        // Pending execute() calls reject (called once the borrow is gone).
+        let pending = ::core::mem::take(&mut s.executes);
         if let Some(sock) = s.socket.take() {
             sock.close(1000, "closed by the app");
         }
@@ -289,7 +329,25 @@ impl Drop for SocketManager {
         s.decoder = None;
         s.settled = None;
         s.listeners.clear();
+        drop(s);
+        let failure = crate::core::machine::ExecFailure { code: "closed", message: "the manager was freed".into(), server: None };
+        for (_, _, reject) in pending {
+            let _ = reject.call1(&JsValue::UNDEFINED, &exec_error(&failure));
+        }
     }
+}
+
+/// The rejection of an `execute()`: an `Error` with `code` (and the node's `type` and
+/// `data` on `serverError`).
+fn exec_error(f: &crate::core::machine::ExecFailure) -> JsValue {
+    let err = js_sys::Error::new(&f.message);
+    let obj: &Object = err.as_ref();
+    set(obj, "code", f.code);
+    if let Some(e) = &f.server {
+        set(obj, "type", e.kind.as_str());
+        set(obj, "data", if e.detail_json { parse(&e.detail) } else { JsValue::from_str(&e.detail) });
+    }
+    err.into()
 }
 
 fn on_page_event(weak: &Weak<RefCell<State>>, ev: PageEvent) {
@@ -454,6 +512,18 @@ fn run_actions(state: &Shared) {
             Action::Metrics => {
                 let value = stats_value(&mut state.borrow_mut().machine, now_ms());
                 notify(state, Kind::Metrics, &value);
+            }
+            Action::Executed { id, result } => {
+                let entry = {
+                    let mut s = state.borrow_mut();
+                    s.executes.iter().position(|e| e.0 == id).map(|i| s.executes.swap_remove(i))
+                };
+                if let Some((_, resolve, reject)) = entry {
+                    let _ = match result {
+                        Ok(output) => resolve.call1(&JsValue::UNDEFINED, &parse(&output)),
+                        Err(f) => reject.call1(&JsValue::UNDEFINED, &exec_error(&f)),
+                    };
+                }
             }
             Action::Gap { scope, expected, received } => notify(state, Kind::Gap, &parse(&snapshot::gap_json(&scope, expected, received))),
         }

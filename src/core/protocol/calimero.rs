@@ -34,6 +34,12 @@ struct ResultFields<'a> {
     data_spans: Vec<DataSpan<'a>>,
     /// Byte span of the whole `result` value.
     span: (usize, usize),
+    /// `result.output` (an `execute` reply), raw.
+    output: Option<(usize, usize)>,
+    /// `result.data.ageMs` is there (replayed presence).
+    has_age: bool,
+    /// `result.data.state` as a byte array (presence), when asked for.
+    state_span: Option<(usize, usize, Option<Vec<u8>>)>,
 }
 
 /// Byte span of one `events[].data` array: `(start, end, its event's kind, its bytes when
@@ -101,6 +107,7 @@ fn scan_result<'a>(r: &mut Reader<'a>, want_spans: bool) -> JsonResult<ResultFie
             "type" => f.event_type = r.string_or_skip()?,
             "contextIds" => f.context_ids = Some(string_array(r)?),
             "data" if r.peek_kind()? == ValueKind::Object => scan_data(r, &mut f, want_spans)?,
+            "output" => f.output = Some(r.skip()?),
             _ => {
                 r.skip()?;
             }
@@ -145,7 +152,12 @@ fn scan_data<'a>(r: &mut Reader<'a>, f: &mut ResultFields<'a>, want_spans: bool)
                 }
                 Ok(())
             })
+        } else if key.eq_str("state") && want_spans && r.peek_kind()? == ValueKind::Array {
+            let (a, b, v) = r.byte_array()?;
+            f.state_span = Some((a, b, v));
+            Ok(())
         } else {
+            f.has_age |= key.eq_str("ageMs");
             r.skip().map(|_| ())
         }
     })
@@ -167,11 +179,12 @@ fn string_array<'a>(r: &mut Reader<'a>) -> JsonResult<Vec<RawStr<'a>>> {
 }
 
 fn scan_error(r: &mut Reader<'_>) -> JsonResult<ServerError> {
-    let mut e = ServerError { id: None, kind: String::new(), detail: String::new() };
+    let mut e = ServerError { id: None, kind: String::new(), detail: String::new(), detail_json: false };
     if r.peek_kind()? != ValueKind::Object {
         let (s, end) = r.skip()?;
         e.kind = "Error".into();
         e.detail = slice(r.text(), s, end).to_string();
+        e.detail_json = true;
         return Ok(e);
     }
     r.object(|r, key| {
@@ -185,6 +198,7 @@ fn scan_error(r: &mut Reader<'_>) -> JsonResult<ServerError> {
             } else {
                 let (s, end) = r.skip()?;
                 e.detail = slice(r.text(), s, end).to_string();
+                e.detail_json = true;
             }
         } else {
             r.skip()?;
@@ -218,6 +232,7 @@ pub fn decode(text: &str) -> Result<Inbound<'_>, FrameError> {
         } else {
             EventClass::Side
         };
+        let replayed = res.has_age && &*event_type == "Ephemeral";
         return Ok(Inbound::Event(EventInfo {
             scope: scope.value(),
             is_group,
@@ -226,6 +241,7 @@ pub fn decode(text: &str) -> Result<Inbound<'_>, FrameError> {
             seq: None,
             timestamp: None,
             class,
+            replayed,
         }));
     }
     match s.id {
@@ -233,6 +249,7 @@ pub fn decode(text: &str) -> Result<Inbound<'_>, FrameError> {
             id: Some(n),
             accepted: res.context_ids.map(|v| v.iter().map(|s| s.value()).collect()),
             unsubscribe: false,
+            output: res.output.map(|(a, b)| slice(text, a, b)),
         })),
         _ => Err(FrameError::UnknownShape("result without id or contextId")),
     }
@@ -261,6 +278,13 @@ pub fn normalize_stamped(text: &str, ts_path: &[String]) -> Result<Stamped, Fram
                 rep = [slice(&rep, 0, ka), slice(&rep, vb, rep.len())].concat();
             }
             edits.push((a, b, rep));
+        }
+    }
+    // A side event's `state` (presence) is bytes of JSON too: decoded the same way.
+    if let Some((a, b, Some(bytes))) = res.state_span {
+        if let Some(rep) = decode_bytes(bytes) {
+            let at = edits.partition_point(|e| e.0 < a);
+            edits.insert(at, (a, b, rep));
         }
     }
     Ok((apply_edits(text, res.span.0, res.span.1, &edits), stamp))
@@ -476,14 +500,14 @@ mod tests {
     #[test]
     fn reads_replies_and_errors() {
         let r = decode(r#"{"id":3,"result":{"contextIds":["a","b"]}}"#).unwrap();
-        assert_eq!(r, Inbound::Reply(ReplyInfo { id: Some(3), accepted: Some(vec!["a".into(), "b".into()]), unsubscribe: false }));
+        assert_eq!(r, Inbound::Reply(ReplyInfo { id: Some(3), accepted: Some(vec!["a".into(), "b".into()]), unsubscribe: false, output: None }));
         let e = decode(r#"{"id":4,"error":{"type":"ParseError","data":"missing field `params`"}}"#).unwrap();
         assert_eq!(
             e,
-            Inbound::Error(ServerError { id: Some(4), kind: "ParseError".into(), detail: "missing field `params`".into() })
+            Inbound::Error(ServerError { id: Some(4), kind: "ParseError".into(), detail: "missing field `params`".into(), detail_json: false })
         );
         let e = decode(r#"{"id":null,"error":{"type":"InternalError","data":{}}}"#).unwrap();
-        assert_eq!(e, Inbound::Error(ServerError { id: None, kind: "InternalError".into(), detail: "{}".into() }));
+        assert_eq!(e, Inbound::Error(ServerError { id: None, kind: "InternalError".into(), detail: "{}".into(), detail_json: true }));
     }
 
     #[test]

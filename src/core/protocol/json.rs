@@ -62,7 +62,12 @@ fn scan<'a>(text: &'a str, ts_path: &[String]) -> Result<Fields<'a>, FrameError>
 
 fn read_timestamp<'a>(r: &mut Reader<'a>, key: RawStr<'a>, f: &mut Fields<'a>) -> JsonResult<()> {
     let key_start = offset_in(r.text(), key.raw) - 1;
-    f.timestamp = r.number_or_skip()?;
+    // `null` is no stamp; any other value that is not a number is a bad one (NaN), which
+    // the machine refuses and reports.
+    f.timestamp = match r.peek_kind()? {
+        ValueKind::Null => r.skip().map(|_| None)?,
+        _ => Some(r.number_or_skip()?.unwrap_or(f64::NAN)),
+    };
     f.timestamp_member = Some((key_start, r.pos()));
     Ok(())
 }
@@ -128,7 +133,8 @@ fn string_array<'a>(r: &mut Reader<'a>) -> JsonResult<Vec<RawStr<'a>>> {
     Ok(v)
 }
 
-/// Finds the number at the dotted `path` inside the JSON object `text`: its value and
+/// Finds the stamp at the dotted `path` inside the JSON object `text` (NaN when it is
+/// not a number, nothing when it is `null`): its value and
 /// the byte span of its member (key start, value end), for removal.
 pub(crate) fn locate(text: &str, path: &[String]) -> Option<(f64, usize, usize)> {
     if path.is_empty() {
@@ -159,6 +165,7 @@ pub fn decode<'a>(text: &'a str, ts_path: &[String], pong_type: &str) -> Result<
                 id: None,
                 accepted: f.context_ids.map(|v| v.iter().map(|s| s.value()).collect()),
                 unsubscribe: &*event_type == "unsubscribed",
+                output: None,
             }))
         }
         "error" => {
@@ -166,6 +173,7 @@ pub fn decode<'a>(text: &'a str, ts_path: &[String], pong_type: &str) -> Result<
                 id: None,
                 kind: "error".into(),
                 detail: f.message.map(|m| m.value().into_owned()).unwrap_or_default(),
+                detail_json: false,
             }))
         }
         _ => {}
@@ -184,6 +192,7 @@ pub fn decode<'a>(text: &'a str, ts_path: &[String], pong_type: &str) -> Result<
         seq: f.seq,
         timestamp: f.timestamp,
         class: EventClass::State,
+        replayed: false,
     }))
 }
 

@@ -62,9 +62,12 @@ pub struct EventInfo<'a> {
     pub kinds: Vec<RawStr<'a>>,
     /// The json protocol's `seq`.
     pub seq: Option<f64>,
-    /// The value at the timestamp field, if any.
+    /// The value at the timestamp field, if any (NaN when it is there but no number).
     pub timestamp: Option<f64>,
     pub class: EventClass,
+    /// A Calimero `Ephemeral` whose `data` carries `ageMs`: presence the node replays
+    /// on a subscribe, not a live update.
+    pub replayed: bool,
 }
 
 /// A reply to one of our requests.
@@ -77,6 +80,8 @@ pub struct ReplyInfo<'a> {
     /// Whether it answers an unsubscribe (json `unsubscribed`); without an id, this is
     /// what tells which pending request it answers.
     pub unsubscribe: bool,
+    /// The raw JSON text of `result.output` (an `execute` reply), if any.
+    pub output: Option<&'a str>,
 }
 
 /// An error answer from the server.
@@ -85,6 +90,8 @@ pub struct ServerError {
     pub id: Option<u64>,
     pub kind: String,
     pub detail: String,
+    /// Whether `detail` is JSON text (the node's `data` was not a string).
+    pub detail_json: bool,
 }
 
 /// One inbound frame, classified.
@@ -215,6 +222,21 @@ impl Protocol {
                 out.push('}');
             }
         }
+        out
+    }
+
+    /// The Calimero `execute` request: `args_json` is JSON text, written as it is.
+    pub fn execute(&self, id: u64, context_id: &str, method: &str, args_json: &str) -> String {
+        let mut out = String::with_capacity(96 + args_json.len());
+        out.push_str("{\"id\":");
+        crate::core::text::push_digits(&mut out, id);
+        out.push_str(",\"method\":\"execute\",\"params\":{\"contextId\":");
+        super::json_reader::write_string(&mut out, context_id);
+        out.push_str(",\"method\":");
+        super::json_reader::write_string(&mut out, method);
+        out.push_str(",\"argsJson\":");
+        out.push_str(args_json);
+        out.push_str("}}");
         out
     }
 
