@@ -6,8 +6,10 @@
 //! - The level recovers when [`RECOVERY_SAMPLES`] samples in a row are under
 //!   `warn_ms * RECOVERY_FACTOR` and at least [`MIN_ALERT_MS`] have passed since the
 //!   alert; one recovery notice is emitted.
-//! - After a recovery no new alert fires for [`COOLDOWN_MS`]; a level still bad when the
-//!   cooldown ends alerts then.
+//! - After a recovery no new alert fires for [`COOLDOWN_MS`]. A bad level seen during the
+//!   cooldown alerts when it ends, with the worst sample seen (its latency and kind),
+//!   unless the latency recovered meanwhile ([`RECOVERY_SAMPLES`] good samples in a row
+//!   after the last bad one): an alert never reports a good sample as its latency.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -55,8 +57,12 @@ pub struct Alerts {
     alerted_at: f64,
     good_run: u32,
     cooldown_until: f64,
-    /// The worst level seen during the cooldown (alerted when it ends).
+    /// The worst level seen during the cooldown (alerted when it ends), the worst
+    /// sample's latency and kind, and the good samples in a row since the last bad one.
     held: Severity,
+    held_latency: f64,
+    held_kind: Option<String>,
+    held_good_run: u32,
     pub alerts_raised: u64,
 }
 
@@ -70,6 +76,9 @@ impl Alerts {
             good_run: 0,
             cooldown_until: f64::NEG_INFINITY,
             held: Severity::Ok,
+            held_latency: 0.0,
+            held_kind: None,
+            held_good_run: 0,
             alerts_raised: 0,
         }
     }
@@ -92,16 +101,34 @@ impl Alerts {
     pub fn sample(&mut self, now: f64, latency: f64, kind: Option<&str>) -> Option<Alert> {
         let sev = self.classify(latency);
         if now < self.cooldown_until {
-            self.held = self.held.max(sev);
+            if sev > Severity::Ok {
+                self.held = self.held.max(sev);
+                if latency >= self.held_latency {
+                    self.held_latency = latency;
+                    self.held_kind = kind.map(String::from);
+                }
+                self.held_good_run = 0;
+            } else if latency < self.warn_ms * RECOVERY_FACTOR {
+                self.held_good_run += 1;
+            }
             return None;
         }
-        let sev = sev.max(::core::mem::replace(&mut self.held, Severity::Ok));
+        let held = ::core::mem::replace(&mut self.held, Severity::Ok);
+        let held_kind = self.held_kind.take();
+        let held_latency = ::core::mem::replace(&mut self.held_latency, 0.0);
+        let still_bad = self.held_good_run < RECOVERY_SAMPLES;
+        self.held_good_run = 0;
+        let (sev, latency_ms, kind) = if held > sev && still_bad {
+            (held, held_latency, held_kind)
+        } else {
+            (sev, latency, kind.map(String::from))
+        };
         if sev > self.level {
             self.level = sev;
             self.alerted_at = now;
             self.good_run = 0;
             self.alerts_raised += 1;
-            return Some(Alert { severity: sev, latency_ms: latency, kind: kind.map(String::from) });
+            return Some(Alert { severity: sev, latency_ms, kind });
         }
         if self.level == Severity::Ok {
             return None;
@@ -197,6 +224,23 @@ mod tests {
         assert!(a.sample(2000.0, 300.0, None).is_none(), "within the cooldown");
         let late = a.sample(1009.0 + COOLDOWN_MS, 1.0, None).unwrap();
         assert_eq!(late.severity, Severity::Critical, "the held level alerts when the cooldown ends");
+        assert_eq!(late.latency_ms, 300.0, "with the worst sample held, not the good one of now");
         assert_eq!(a.alerts_raised, 2);
+    }
+
+    #[test]
+    fn a_level_that_recovered_during_the_cooldown_does_not_alert() {
+        let mut a = Alerts::new(50.0, 100.0);
+        a.sample(0.0, 200.0, None);
+        for i in 0..10 {
+            a.sample(1000.0 + i as f64, 1.0, None);
+        }
+        assert!(a.sample(2000.0, 300.0, Some("K")).is_none(), "within the cooldown");
+        for i in 0..10 {
+            assert!(a.sample(2100.0 + i as f64, 1.0, None).is_none());
+        }
+        assert!(a.sample(1009.0 + COOLDOWN_MS, 1.0, None).is_none(), "recovered before the cooldown ended");
+        assert_eq!(a.level(), Severity::Ok);
+        assert_eq!(a.alerts_raised, 1);
     }
 }
