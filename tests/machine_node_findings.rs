@@ -208,6 +208,18 @@ fn presence_a_probe_makes_the_node_replay_is_dropped() {
     h.frame(&ephemeral(&c1, Some(4000)));
     assert_eq!(side_events(&h.take()), 1);
     assert_eq!(h.m.stats().probe_replays_dropped, 2);
+    // An app subscribe still unanswered when the next probe goes out: its replay is the
+    // app's presence and passes, though the probe re-subscribed that context too.
+    h.subscribe(&[c2.clone()]);
+    let sub = sends(&h.take()).remove(0);
+    h.advance_by(5000.0);
+    let probe = sends(&h.take()).remove(0);
+    assert!(request_ctx_ids(&probe).contains(&c2));
+    h.frame(&ephemeral(&c2, Some(3)));
+    h.frame(&ephemeral(&c1, Some(3)));
+    assert_eq!(side_events(&h.take()), 1, "c2's replay passes, c1's is the probe's");
+    h.accept(&sub);
+    h.accept(&probe);
 }
 
 #[test]

@@ -943,9 +943,16 @@ impl<P: Clone> Machine<P> {
         match self.protocol.kind {
             ProtocolKind::Calimero => {
                 let all = self.subs.clone();
-                let probe_id = self.request(now, RequestKind::Probe, all.clone());
+                // A context whose real subscribe is still unanswered is left out of the
+                // window: the replay that subscribe causes is the app's current presence.
+                let ids: Vec<String> = all
+                    .iter()
+                    .filter(|id| !self.requests.iter().any(|r| r.kind == RequestKind::Subscribe && r.ids.contains(id)))
+                    .cloned()
+                    .collect();
+                let probe_id = self.request(now, RequestKind::Probe, all);
                 let until = now + self.opts.heartbeat_timeout_ms;
-                self.replay = Some(ReplayWindow { probe_id, ids: all, until });
+                self.replay = Some(ReplayWindow { probe_id, ids, until });
             }
             ProtocolKind::Json => {
                 self.stats.messages_sent += 1;

@@ -119,6 +119,9 @@ export function onText(client, text) {
       for (const g of okGroups) client.groups.add(g);
       const result = { contextIds: okContexts };
       if (okGroups.length) result.groupIds = okGroups;
+      // Like the node, every subscribe (a repeated one too) replays the current presence
+      // of its contexts, with `ageMs`, ahead of the reply.
+      for (const c of okContexts) replayPresence(client, c);
       reply(client, { id, result });
     } else if (method === 'unsubscribe') {
       const { contextIds, groupIds } = parseSubscription(msg.params, 'UnsubscribeRequest');
@@ -129,12 +132,42 @@ export function onText(client, text) {
       reply(client, { id, result });
     } else {
       parseExecution(msg.params);
-      reply(client, { id, result: { output: null } });
+      const { method: fn, argsJson } = msg.params;
+      if (fn === 'fail') {
+        reply(client, { id, error: { type: 'FunctionCallError', data: { method: fn, argsJson } } });
+      } else {
+        // The session's configured output (control `execute`), else argsJson echoed.
+        const output = session.executeOutput !== undefined ? session.executeOutput : argsJson;
+        reply(client, { id, result: { output } });
+      }
     }
   } catch (err) {
     if (!(err instanceof ParseError)) throw err;
     reply(client, { id, error: { type: 'ParseError', data: err.message } });
   }
+}
+
+/** An `Ephemeral` presence frame: `state` as bytes of JSON, `ageMs` only on a replay. */
+export function presenceText(contextId, { author, state, ageMs }) {
+  const data = { author, state: eventBytes(state) };
+  if (ageMs !== undefined) data.ageMs = ageMs;
+  return JSON.stringify({ id: null, result: { contextId, type: 'Ephemeral', data } });
+}
+
+/** Sends the stored presence of `contextId` to `client` as a replay (with `ageMs`). */
+function replayPresence(client, contextId) {
+  const p = client.session.presence.get(contextId);
+  if (p) client.session.send(client, presenceText(contextId, { ...p, ageMs: Math.max(0, Date.now() - p.at) }));
+}
+
+/** Sets a context's presence and pushes it live (no `ageMs`) to its subscribers. */
+export function setPresence(session, contextId, author, state) {
+  session.presence.set(contextId, { author, state, at: Date.now() });
+  let sent = 0;
+  for (const c of session.clientsOf('ws')) {
+    if (c.subscriptions.has(contextId) && session.send(c, presenceText(contextId, { author, state }))) sent++;
+  }
+  return sent;
 }
 
 /** UTF-8 bytes of an app event's JSON, as the node puts them in `events[].data` (`[]` for null). */

@@ -294,6 +294,34 @@ export function createControl({ registry }) {
       return { heartbeat: { ...s.heartbeat } };
     },
 
+    presence(s, q) {
+      const contextId = q.get('contextId') || defaultContexts(s, 'ws')[0];
+      const author = q.get('author') ?? 'alice';
+      let state = null;
+      const raw = q.get('state');
+      if (raw !== null) {
+        try {
+          state = JSON.parse(raw);
+        } catch {
+          throw new HttpError(400, 'state must be JSON');
+        }
+      }
+      return { sent: calimero.setPresence(s, contextId, author, state) };
+    },
+
+    execute(s, q) {
+      const raw = q.get('output');
+      if (raw === null || raw === '') s.executeOutput = undefined;
+      else {
+        try {
+          s.executeOutput = JSON.parse(raw);
+        } catch {
+          throw new HttpError(400, 'output must be JSON');
+        }
+      }
+      return { output: s.executeOutput ?? null, echo: s.executeOutput === undefined };
+    },
+
     replydelay(s, q) {
       s.replyDelayMs = num(q, 'ms', 0, { min: 0 });
       s.replyJitterMs = num(q, 'jitterMs', 0, { min: 0 });

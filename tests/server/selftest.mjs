@@ -199,8 +199,23 @@ describe('/ws Calimero protocol', () => {
     assert.equal(await c.next(), `{"id":1,"result":{"contextIds":["${CTX_A}","${CTX_B}"]}}`);
     c.send({ id: 2, method: 'unsubscribe', params: { contextIds: [CTX_B] } });
     assert.equal(await c.next(), `{"id":2,"result":{"contextIds":["${CTX_B}"]}}`);
-    c.send({ id: 3, method: 'execute', params: { contextId: CTX_A, method: 'get_value', argsJson: {} } });
-    assert.deepEqual(await c.json(), { id: 3, result: { output: null } });
+    c.send({ id: 3, method: 'execute', params: { contextId: CTX_A, method: 'get_value', argsJson: { k: 1 } } });
+    assert.deepEqual(await c.json(), { id: 3, result: { output: { k: 1 } } }, 'argsJson echoed');
+    await ctl('execute', { session: s, output: '"v"' });
+    c.send({ id: 5, method: 'execute', params: { contextId: CTX_A, method: 'get_value', argsJson: {} } });
+    assert.deepEqual(await c.json(), { id: 5, result: { output: 'v' } }, 'the configured output');
+    c.send({ id: 6, method: 'execute', params: { contextId: CTX_A, method: 'fail', argsJson: { k: 2 } } });
+    assert.deepEqual(await c.json(), { id: 6, error: { type: 'FunctionCallError', data: { method: 'fail', argsJson: { k: 2 } } } });
+    // Presence: pushed live without ageMs, replayed with ageMs on every subscribe.
+    await ctl('presence', { session: s, contextId: CTX_A, author: 'bob', state: '{"typing":true}' });
+    const live = await c.json();
+    const bytes = Array.from(Buffer.from('{"typing":true}'));
+    assert.deepEqual(live, { id: null, result: { contextId: CTX_A, type: 'Ephemeral', data: { author: 'bob', state: bytes } } });
+    c.send({ id: 7, method: 'subscribe', params: { contextIds: [CTX_A] } });
+    const replay = await c.json();
+    assert.equal(replay.result.type, 'Ephemeral');
+    assert.ok(Number.isFinite(replay.result.data.ageMs));
+    assert.deepEqual(await c.json(), { id: 7, result: { contextIds: [CTX_A] } });
     const gid = 'ab'.repeat(32);
     c.send({ id: 4, method: 'subscribe', params: { contextIds: [], groupIds: [gid] } });
     assert.deepEqual(await c.json(), { id: 4, result: { contextIds: [], groupIds: [gid] } });

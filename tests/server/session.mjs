@@ -32,6 +32,8 @@ export class Session {
     this.seqs = new Map(); // /json: contextId -> last seq sent
     this.traffic = { ws: null, json: null };
     this.heartbeat = { pingMs: defaults.pingMs, pongTimeoutMs: defaults.pongTimeoutMs };
+    this.presence = new Map(); // /ws: contextId -> {author, state, at} (Ephemeral)
+    this.executeOutput = undefined; // /ws: what `execute` returns (undefined: echo argsJson)
     this.replyDelayMs = 0;
     this.replyJitterMs = 0;
     this.lastUrl = null;
