@@ -4,26 +4,16 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { ARTIFACTS, checkPrerequisites, launchBrowser, openPage, sleep, startServer, uniqueSession, waitFor } from "./helpers.mjs";
+import { ARTIFACTS, openPage, serverAndBrowser, sleep, uniqueSession, waitFor } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  checkPrerequisites();
-  [server, browser] = await Promise.all([startServer(["--rate", "20"]), launchBrowser()]);
-}, { timeout: 30000 });
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-}, { timeout: 15000 });
+const env = serverAndBrowser(["--rate", "20"]);
 
 const value = (page, id) => page.locator(`[data-testid=${id}]`).getAttribute("data-value").then(Number);
 const statusText = (page) => page.locator("[data-testid=status-text]").textContent();
 
 test("the dashboard shows batches and recovers after a forced drop", { timeout: 45000 }, async (t) => {
   const session = uniqueSession("demo");
-  const page = await openPage(browser, `${server.origin}/?session=${session}`, { width: 1440, height: 900 });
+  const page = await openPage(env.browser, `${env.server.origin}/?session=${session}`, { width: 1440, height: 900 });
   try {
     await waitFor(async () => (await statusText(page)) === "open", { timeoutMs: 10000, what: "status open" });
     await waitFor(async () => (await value(page, "batch-count")) > 5, { timeoutMs: 10000, what: "batches on the dashboard" });
@@ -33,11 +23,11 @@ test("the dashboard shows batches and recovers after a forced drop", { timeout: 
     await page.click("[data-testid=burst-100]");
     await sleep(1500);
 
-    const before = await server.control("status", session);
+    const before = await env.server.control("status", session);
     assert.equal(before.connections, 1);
-    const dropped = await server.control("drop", session); // terminate(): the page sees 1006
+    const dropped = await env.server.control("drop", session); // terminate(): the page sees 1006
     assert.equal(dropped.dropped, 1);
-    await waitFor(async () => (await server.control("status", session)).totalConnections > before.totalConnections, {
+    await waitFor(async () => (await env.server.control("status", session)).totalConnections > before.totalConnections, {
       timeoutMs: 10000,
       what: "the SDK to reconnect",
     });
@@ -47,7 +37,7 @@ test("the dashboard shows batches and recovers after a forced drop", { timeout: 
     });
     const batchesAfterReopen = await value(page, "batch-count");
     await waitFor(async () => (await value(page, "batch-count")) > batchesAfterReopen + 3, { timeoutMs: 10000, what: "batches to keep rising" });
-    assert.equal((await server.control("status", session)).connections, 1, "one socket after the recovery");
+    assert.equal((await env.server.control("status", session)).connections, 1, "one socket after the recovery");
 
     await sleep(1500);
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -64,7 +54,7 @@ const logText = (page) => page.locator("[data-testid=log]").innerText();
 
 test("every fault button says what it does and what to watch", { timeout: 30000 }, async () => {
   const session = uniqueSession("demo-hints");
-  const page = await openPage(browser, `${server.origin}/?session=${session}`, { width: 1440, height: 900 });
+  const page = await openPage(env.browser, `${env.server.origin}/?session=${session}`, { width: 1440, height: 900 });
   try {
     await waitFor(async () => (await statusText(page)) === "open", { timeoutMs: 10000, what: "status open" });
     for (const id of FAULTS) {
@@ -89,10 +79,10 @@ test("every fault button says what it does and what to watch", { timeout: 30000 
 
 test("Refuse 5 s pressed on its own shows refused reconnect attempts", { timeout: 40000 }, async () => {
   const session = uniqueSession("demo-refuse");
-  const page = await openPage(browser, `${server.origin}/?session=${session}`, { width: 1440, height: 900 });
+  const page = await openPage(env.browser, `${env.server.origin}/?session=${session}`, { width: 1440, height: 900 });
   try {
     await waitFor(async () => (await statusText(page)) === "open", { timeoutMs: 10000, what: "status open" });
-    const before = await server.control("status", session);
+    const before = await env.server.control("status", session);
     await page.click("[data-testid=refuse]");
     await waitFor(async () => (await statusText(page)) !== "open", { timeoutMs: 3000, what: "the status to leave open" });
     await waitFor(async () => /connectFailed/.test(await logText(page)), { timeoutMs: 8000, what: "a refused attempt in the log" });
@@ -100,7 +90,7 @@ test("Refuse 5 s pressed on its own shows refused reconnect attempts", { timeout
       timeoutMs: 15000,
       what: "the reconnect once the refusal is over",
     });
-    const after = await server.control("status", session);
+    const after = await env.server.control("status", session);
     assert.equal(after.connections, 1);
     assert.ok(after.totalConnections > before.totalConnections, "reconnected");
   } finally {
@@ -110,7 +100,7 @@ test("Refuse 5 s pressed on its own shows refused reconnect attempts", { timeout
 
 test("after Burst 2000 the latency panel is back to loopback latency within 15 s", { timeout: 45000 }, async (t) => {
   const session = uniqueSession("demo-burst");
-  const page = await openPage(browser, `${server.origin}/?session=${session}`, { width: 1440, height: 900 });
+  const page = await openPage(env.browser, `${env.server.origin}/?session=${session}`, { width: 1440, height: 900 });
   const p50 = () => page.locator("[data-testid=latency-p50]").getAttribute("data-value").then((v) => (v === "" ? NaN : Number(v)));
   try {
     await waitFor(async () => (await statusText(page)) === "open", { timeoutMs: 10000, what: "status open" });
@@ -134,7 +124,7 @@ test("after Burst 2000 the latency panel is back to loopback latency within 15 s
 test("the connection timeline and its log never cut or overlap their text", { timeout: 45000 }, async () => {
   const session = uniqueSession("demo-timeline");
   // A narrow window: the timeline is at its shortest.
-  const page = await openPage(browser, `${server.origin}/?session=${session}`, { width: 1100, height: 900 });
+  const page = await openPage(env.browser, `${env.server.origin}/?session=${session}`, { width: 1100, height: 900 });
   try {
     await waitFor(async () => (await statusText(page)) === "open", { timeoutMs: 10000, what: "status open" });
     // Reconnects close together, whose outage labels would collide, and long log lines.

@@ -4,6 +4,7 @@
 // waits. Nothing here is mocked.
 
 import { spawn } from "node:child_process";
+import { after, before } from "node:test";
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -132,3 +133,21 @@ export function uniqueSession(name) {
 }
 
 export { sleep };
+
+/**
+ * The local server (with `serverArgs`) and one browser for a whole test file, started
+ * before its first test and stopped after its last: read them as `env.server` and
+ * `env.browser`.
+ */
+export function serverAndBrowser(serverArgs = []) {
+  const env = { server: undefined, browser: undefined };
+  before(async () => {
+    checkPrerequisites();
+    [env.server, env.browser] = await Promise.all([startServer(serverArgs), launchBrowser()]);
+  }, { timeout: 30000 });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  }, { timeout: 15000 });
+  return env;
+}

@@ -1,24 +1,14 @@
 // The React hooks (calimero-socket/react) in headless Chromium against the local event
 // server, through the test pages built from www/test-pages (React development build).
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { checkPrerequisites, launchBrowser, openPage, sleep, startServer, uniqueSession, waitFor } from "./helpers.mjs";
+import { openPage, serverAndBrowser, sleep, uniqueSession, waitFor } from "./helpers.mjs";
 
-let server;
-let browser;
+const env = serverAndBrowser();
 
-before(async () => {
-  checkPrerequisites();
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-}, { timeout: 30000 });
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-}, { timeout: 15000 });
-
-const pageUrl = (name, session, extra = "") => `${server.origin}/test-pages/${name}.html?session=${session}${extra}`;
+const pageUrl = (name, session, extra = "") => `${env.server.origin}/test-pages/${name}.html?session=${session}${extra}`;
 const read = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.__test)));
-const status = (session) => server.control("status", session);
+const status = (session) => env.server.control("status", session);
 
 async function waitOpen(page, timeoutMs = 10000) {
   await waitFor(async () => (await read(page))?.status === "open", { timeoutMs, what: "status open" });
@@ -28,7 +18,7 @@ describe("hooks under StrictMode open exactly one connection", () => {
   for (const mode of ["provider", "standalone"]) {
     test(mode, { timeout: 30000 }, async () => {
       const session = uniqueSession(`strict-${mode}`);
-      const page = await openPage(browser, pageUrl("strict", session, `&mode=${mode}`));
+      const page = await openPage(env.browser, pageUrl("strict", session, `&mode=${mode}`));
       try {
         await waitOpen(page);
         await sleep(1000); // settle: a late second socket would show up by now
@@ -41,7 +31,7 @@ describe("hooks under StrictMode open exactly one connection", () => {
         assert.equal(t.errors.length, 0, t.errors.join("\n"));
 
         // Traffic reaches every hook through the one socket.
-        await server.control("burst", session, { count: 5, path: "json", kinds: "MessageSent" });
+        await env.server.control("burst", session, { count: 5, path: "json", kinds: "MessageSent" });
         await waitFor(async () => (await read(page)).frames === 10, { timeoutMs: 5000, what: "5 frames to both useBatches components" });
 
         await page.evaluate(() => window.__unmount());
@@ -59,13 +49,13 @@ describe("hooks under StrictMode open exactly one connection", () => {
 
 test("useRefreshFlags calls each raised flag's handler once per burst", { timeout: 30000 }, async () => {
   const session = uniqueSession("flags");
-  const page = await openPage(browser, pageUrl("flags", session, "&protocol=calimero"));
+  const page = await openPage(env.browser, pageUrl("flags", session, "&protocol=calimero"));
   try {
     await waitOpen(page);
     await waitFor(async () => (await status(session)).subscriptions[0]?.length === 1, { timeoutMs: 5000, what: "the subscription" });
     await sleep(300);
     const frames = Array.from({ length: 10 }, (_, i) => ({ kinds: [i === 3 ? "ChannelCreated" : i === 7 ? "DMCreated" : "MessageSent"] }));
-    const sent = await server.control("burst", session, {}, { path: "ws", frames });
+    const sent = await env.server.control("burst", session, {}, { path: "ws", frames });
     assert.equal(sent.sent, 10);
     await waitFor(async () => (await read(page)).batches.reduce((n, b) => n + b.size, 0) === 10, { timeoutMs: 5000, what: "10 frames batched" });
     await sleep(500); // nothing more may come
@@ -82,12 +72,12 @@ test("useRefreshFlags calls each raised flag's handler once per burst", { timeou
 
 test("a burst of 100 frames costs at most one render per batch", { timeout: 30000 }, async (t0) => {
   const session = uniqueSession("renders");
-  const page = await openPage(browser, pageUrl("renders", session));
+  const page = await openPage(env.browser, pageUrl("renders", session));
   try {
     await waitOpen(page);
     await sleep(300);
     const before = await read(page);
-    await server.control("burst", session, { count: 100, path: "json" });
+    await env.server.control("burst", session, { count: 100, path: "json" });
     await waitFor(async () => (await read(page)).frames - before.frames === 100, { timeoutMs: 5000, what: "100 frames delivered" });
     await sleep(500);
     const t = await read(page);

@@ -2,21 +2,11 @@
 // local event server, with a real TanStack QueryClient and a real SWR cache whose
 // fetchers count their calls (www/test-pages/query-cache.jsx). Each library runs through
 // the hook (useInvalidateOnFlags) and the plain function (invalidateOnFlags).
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { checkPrerequisites, launchBrowser, openPage, sleep, startServer, uniqueSession, waitFor } from "./helpers.mjs";
+import { openPage, serverAndBrowser, sleep, uniqueSession, waitFor } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  checkPrerequisites();
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-}, { timeout: 30000 });
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-}, { timeout: 15000 });
+const env = serverAndBrowser();
 
 const read = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.__test)));
 
@@ -39,7 +29,7 @@ const delta = (after, before) => Object.fromEntries(Object.keys(after.fetches).m
 /** Opens the page and waits for the socket and the first fetch of every query. */
 async function openReady(lib, api, name) {
   const session = uniqueSession(`qc-${lib}-${api}-${name}`);
-  const page = await openPage(browser, `${server.origin}/test-pages/query-cache.html?session=${session}&lib=${lib}&api=${api}`);
+  const page = await openPage(env.browser, `${env.server.origin}/test-pages/query-cache.html?session=${session}&lib=${lib}&api=${api}`);
   await waitFor(async () => {
     const t = await read(page);
     return t.status === "open" && t.ready;
@@ -75,7 +65,7 @@ for (const lib of ["tanstack", "swr"]) {
         try {
           // Only MessageSent: the messages query refetches, nothing else does.
           let before = await read(page);
-          await server.control("burst", session, { count: 100, path: "json", kinds: "MessageSent" });
+          await env.server.control("burst", session, { count: 100, path: "json", kinds: "MessageSent" });
           let t = await settle(page, before, 100, "100 MessageSent frames batched and refetched");
           let batches = t.batches.slice(before.batches.length);
           let d = delta(t, before);
@@ -88,7 +78,7 @@ for (const lib of ["tanstack", "swr"]) {
           // query), DMCreated dms, MessageSent messages.
           before = t;
           const frames = Array.from({ length: 100 }, (_, i) => ({ kinds: [i % 10 === 3 ? "ChannelJoined" : i % 10 === 7 ? "DMCreated" : "MessageSent"] }));
-          const sent = await server.control("burst", session, {}, { path: "json", frames });
+          const sent = await env.server.control("burst", session, {}, { path: "json", frames });
           assert.equal(sent.sent, 100);
           t = await settle(page, before, 100, "100 mixed frames batched and refetched");
           batches = t.batches.slice(before.batches.length);
@@ -107,7 +97,7 @@ for (const lib of ["tanstack", "swr"]) {
         const { page, session } = await openReady(lib, api, "resync");
         try {
           const before = await read(page);
-          const dropped = await server.control("drop", session);
+          const dropped = await env.server.control("drop", session);
           assert.equal(dropped.dropped, 1);
           await waitFor(async () => {
             const t = await read(page);
@@ -135,7 +125,7 @@ for (const lib of ["tanstack", "swr"]) {
           const before = await read(page);
           // Four frames 150 ms apart: the first batch (after the 100 ms window) starts a
           // 400 ms fetch; the three frames arriving during it fold into one held batch.
-          await server.control("burst", session, { count: 4, intervalMs: 150, path: "json", kinds: "MessageSent" });
+          await env.server.control("burst", session, { count: 4, intervalMs: 150, path: "json", kinds: "MessageSent" });
           const t = await settle(page, before, 4, "4 frames batched and refetched");
           const batches = t.batches.slice(before.batches.length);
           const fetches = t.log.slice(before.log.length);
@@ -158,19 +148,19 @@ for (const lib of ["tanstack", "swr"]) {
           const { page, session } = await openReady(lib, api, "unsubscribe");
           try {
             let before = await read(page);
-            await server.control("burst", session, { count: 5, path: "json", kinds: "ChannelCreated" });
+            await env.server.control("burst", session, { count: 5, path: "json", kinds: "ChannelCreated" });
             let t = await settle(page, before, 5, "5 frames while subscribed");
             assert.ok(delta(t, before).channels >= 1, "subscribed: channels refetched");
 
             await page.evaluate(() => window.__unsubscribe());
             before = await read(page);
             assert.equal(before.unsubscribed, true);
-            await server.control("burst", session, { count: 20, path: "json", kinds: "ChannelCreated,MessageSent,DMCreated,ChannelJoined" });
+            await env.server.control("burst", session, { count: 20, path: "json", kinds: "ChannelCreated,MessageSent,DMCreated,ChannelJoined" });
             t = await settle(page, before, 20, "20 frames after unsubscribing");
             assert.ok(t.batches.length > before.batches.length, "batches still delivered");
             assert.deepEqual(delta(t, before), { channels: 0, members: 0, messages: 0, dms: 0, profile: 0 });
 
-            await server.control("drop", session);
+            await env.server.control("drop", session);
             await waitFor(async () => (await read(page)).batches.slice(t.batches.length).some((b) => b.resync), { timeoutMs: 15000, what: "the resync batch" });
             await sleep(400);
             const t2 = await read(page);
