@@ -663,27 +663,9 @@ fn hex4(chars: &mut ::core::str::Chars<'_>) -> u32 {
     v
 }
 
-/// Appends `s` to `out` as a quoted JSON string.
-pub fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+/// Appends `s` to `out` as a quoted JSON string (lives in [`crate::core::text`], the
+/// lowest layer, so that text and the reader do not import each other).
+pub use crate::core::text::write_string;
 
 #[cfg(test)]
 mod tests {
