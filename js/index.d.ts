@@ -193,9 +193,11 @@ export type BatchReason = "window" | "maxSize" | "maxWait" | "critical" | "close
 
 /**
  * The refresh flags of a batch: every flag of the rules (`true` when any nested event
- * of any frame raised it), plus `resync`. Flags not in `Flag` read as `boolean | undefined`.
+ * of any frame raised it), plus `resync`, plus `changed` (raised by every state frame,
+ * a Calimero `StateMutation` with `events: []` too, whatever the rules). Flags not in
+ * `Flag` read as `boolean | undefined`.
  */
-export type BatchFlags<Flag extends string = ChatFlag> = { readonly [K in Flag | "resync"]: boolean } & {
+export type BatchFlags<Flag extends string = ChatFlag> = { readonly [K in Flag | "resync" | "changed"]: boolean } & {
   readonly [flag: string]: boolean | undefined;
 };
 
@@ -276,7 +278,40 @@ export type ErrorCode =
   | "connectionLost"
   | "heartbeatTimeout"
   | "gaveUp"
-  | "duplicateFrame";
+  | "duplicateFrame"
+  | "badTimestamp";
+
+/**
+ * `error.code` of a rejected `execute()`: `serverError` (the node's error reply, with
+ * its `type` and `data`), `executeTimeout` (no reply within `timeoutMs`),
+ * `connectionLost` (the socket died after the call was sent), `closed` (`close()`,
+ * `free()`, or called when closed or failed), `messageDropped` (dropped from the
+ * offline queue, or 256 calls already pending), `invalidContextId`, `unsupported`
+ * (protocol `"json"`).
+ */
+export type ExecuteErrorCode =
+  | "serverError"
+  | "executeTimeout"
+  | "connectionLost"
+  | "closed"
+  | "messageDropped"
+  | "invalidContextId"
+  | "unsupported";
+
+/** What a rejected `execute()` gives. */
+export type ExecuteError = Error & {
+  readonly code: ExecuteErrorCode;
+  /** `serverError`: the node's error `type` (e.g. `"FunctionCallError"`). */
+  readonly type?: string;
+  /** `serverError`: the node's error `data` (a string or any JSON value). */
+  readonly data?: unknown;
+};
+
+/** `execute()`'s options. */
+export interface ExecuteOptions {
+  /** Rejects with `executeTimeout` when no reply came by then, counted from the call (queued time included). Default 10000. */
+  timeoutMs?: number;
+}
 
 /** What `onError` receives: a real `Error`, never fatal to the manager. */
 export type SocketManagerError = Error & {
@@ -340,6 +375,12 @@ export interface Stats {
   readonly duplicates: number;
   /** Frames in the batch not yet delivered. */
   readonly pendingFrames: number;
+  /** Server stamps refused (not a positive number, or more than 60 s ahead of the corrected clock): every one, reported or not. */
+  readonly badTimestamps: number;
+  /** Presence (`Ephemeral` with `ageMs`) the node replayed because a heartbeat probe re-subscribed, dropped. */
+  readonly probeReplaysDropped: number;
+  /** `execute()` calls awaiting their reply (sent or queued). */
+  readonly executesPending: number;
   readonly subscriptions: readonly string[];
   /** The last round trip (ms), `null` before the first. */
   readonly lastRttMs: number | null;
@@ -406,6 +447,13 @@ export declare class SocketManager<F extends object = Frame, Flag extends string
   unsubscribe(contextIds: readonly string[]): void;
   /** Sends (objects JSON-encoded); queued while not open. `false` when it can be neither. */
   send(value: string | number | boolean | object | null): boolean;
+  /**
+   * Calls `method` of `contextId` on the node (Calimero `execute`; `args` JSON-encoded
+   * as `argsJson`, `{}` when absent). Resolves to the reply's `output`; rejects with an
+   * {@link ExecuteError}. Queued while not open, like `send()`. Throws a `TypeError` for
+   * a non-string `contextId`/`method`, a `RangeError` for a bad `timeoutMs`.
+   */
+  execute<T = unknown>(contextId: string, method: string, args?: unknown, options?: ExecuteOptions): Promise<T>;
   /** Drops every queued message (each counted and reported). Returns how many. */
   clearQueue(): number;
   /** Each batch; a returned Promise holds the next batch back. */

@@ -105,9 +105,9 @@ export type RefreshHandler<F extends object = Frame, Flag extends string = ChatF
   batch: Batch<F, Flag>,
 ) => void | PromiseLike<unknown>;
 
-/** `{ flag: handler }`: the flags of the rules, plus `resync`. */
+/** `{ flag: handler }`: the flags of the rules, plus `resync` and `changed`. */
 export type RefreshHandlers<F extends object = Frame, Flag extends string = ChatFlag> = {
-  readonly [K in Flag | "resync"]?: RefreshHandler<F, Flag>;
+  readonly [K in Flag | "resync" | "changed"]?: RefreshHandler<F, Flag>;
 };
 
 /**

@@ -14,6 +14,8 @@ import init, {
   type ConnectionStatus,
   type DegradedNotice,
   type ErrorCode,
+  type ExecuteError,
+  type ExecuteErrorCode,
   type Frame,
   type GapNotice,
   type HealthNotice,
@@ -137,10 +139,22 @@ export function useTheManager(): void {
   const m = new SocketManager(everyOption);
   const j = new SocketManager<JsonFrame>(json);
 
+  const output: Promise<{ v: number }> = m.execute<{ v: number }>("ctx", "get", { key: "k" }, { timeoutMs: 500 });
+  output.catch((e: ExecuteError) => {
+    const c: ExecuteErrorCode = e.code;
+    const t: string | undefined = e.type;
+    return [c, t, e.data];
+  });
+  // @ts-expect-error timeoutMs is a number
+  m.execute("ctx", "get", {}, { timeoutMs: "1" });
+  const pending: number = m.stats().executesPending + m.stats().badTimestamps + m.stats().probeReplaysDropped;
+  void pending;
   const offBatch: () => void = m.onBatch(async (batch) => {
     const size: number = batch.size;
     const channels: boolean = batch.flags.channels;
     const resync: boolean = batch.flags.resync && batch.resync;
+    const changed: boolean = batch.flags.changed;
+    void changed;
     const custom: boolean | undefined = batch.flags["someCustomFlag"];
     const sent: number | undefined = batch.kinds["MessageSent"];
     const reason: "window" | "maxSize" | "maxWait" | "critical" | "close" = batch.reason;
@@ -176,6 +190,8 @@ export function useTheManager(): void {
   });
   m.onError((error: SocketManagerError) => {
     const code: ErrorCode = error.code;
+    const stamp: ErrorCode = "badTimestamp";
+    void stamp;
     const msg: string = error.message;
     const ids: readonly string[] | undefined = error.contextIds;
     const close: number | undefined = error.closeCode;
