@@ -14,7 +14,7 @@ use crate::prelude::*;
 use super::alerts::{Alert, Alerts};
 use super::backoff::{Backoff, BackoffConfig, Rng};
 use super::health::{self, Counts, Health, Quality, Recent};
-use super::latency::{stamp_step_ms, BadStamp, LatencyTracker, MAX_STAMP_AHEAD_MS};
+use super::latency::{stamp_step_ms, BadStamp, LatencyTracker};
 use super::batcher::{Batch, BatchConfig, Batcher, FrameFold};
 use super::errors::{ErrorCode, SdkError};
 use super::options::{OptionError, Options};
@@ -210,7 +210,7 @@ pub struct Machine<P> {
     /// When the last bad server stamp was seen (for one report per burst).
     last_bad_stamp_at: Option<f64>,
     replay: Option<ReplayWindow>,
-    executes: VecDeque<Exec>,
+    executes: Vec<Exec>,
 }
 
 impl<P: Clone> Machine<P> {
@@ -278,7 +278,7 @@ impl<P: Clone> Machine<P> {
             next_metrics_at: None,
             last_bad_stamp_at: None,
             replay: None,
-            executes: VecDeque::new(),
+            executes: Vec::new(),
             opts,
         };
         let initial = ::core::mem::take(&mut m.opts.context_ids);
@@ -431,7 +431,7 @@ impl<P: Clone> Machine<P> {
             self.actions.push_back(Action::CloseSocket(1000, "closed by the app"));
         }
         self.conn = Conn::Closed;
-        while let Some(e) = self.executes.pop_front() {
+        while let Some(e) = self.executes.pop() {
             if !e.sent {
                 self.queue.remove_tag(e.id);
             }
@@ -512,9 +512,9 @@ impl<P: Clone> Machine<P> {
             let text = self.protocol.execute(id, context_id, method, args_json);
             let timeout_ms = if timeout_ms.is_finite() && timeout_ms > 0.0 { timeout_ms } else { DEFAULT_EXECUTE_TIMEOUT_MS };
             let sent = matches!(self.conn, Conn::Open { .. });
-            self.executes.push_back(Exec { id, deadline: now + timeout_ms, timeout_ms, sent });
+            self.executes.push(Exec { id, deadline: now + timeout_ms, timeout_ms, sent });
             if !self.send_tagged(now, text, id) {
-                self.executes.retain(|e| e.id != id);
+                self.take_exec(Some(id));
             }
         }
         self.advance(now);
@@ -548,21 +548,27 @@ impl<P: Clone> Machine<P> {
     /// Settles the `execute()` tagged `tag` (0: none) as dropped from the queue.
     fn exec_dropped(&mut self, tag: u64) {
         if tag != 0 {
-            self.executes.retain(|e| e.id != tag);
+            self.take_exec(Some(tag));
             self.exec_fail(tag, "messageDropped", "dropped from the offline queue".into());
         }
     }
 
+    /// Removes the pending `execute()` `id` from the table, if there.
+    fn take_exec(&mut self, id: Option<u64>) -> Option<Exec> {
+        let i = self.executes.iter().position(|e| Some(e.id) == id)?;
+        Some(self.executes.swap_remove(i))
+    }
+
     fn exec_fail(&mut self, id: u64, code: &'static str, message: String) {
-        self.executes.retain(|e| e.id != id);
+        self.take_exec(Some(id));
         self.actions.push_back(Action::Executed { id, result: Err(ExecFailure { code, message, server: None }) });
     }
 
     /// Empties the offline queue; every message is counted and reported as dropped.
     pub fn clear_queue(&mut self, now: f64) -> usize {
-        let tags: Vec<u64> = self.queue.drain_tagged().map(|(_, g)| g).collect();
-        let n = tags.len();
-        for g in tags {
+        let mut n = 0;
+        while let Some((_, g)) = self.queue.pop_tagged() {
+            n += 1;
             self.exec_dropped(g);
         }
         if n > 0 {
@@ -644,8 +650,7 @@ impl<P: Clone> Machine<P> {
             self.dropped_message(DropCause::Expired, 1);
             self.exec_dropped(g);
         }
-        let queued: Vec<(String, u64)> = self.queue.drain_tagged().collect();
-        for (text, g) in queued {
+        while let Some((text, g)) = self.queue.pop_tagged() {
             self.stats.messages_sent += 1;
             self.actions.push_back(Action::Send(text));
             if let Some(e) = self.executes.iter_mut().find(|e| e.id == g && g != 0) {
@@ -815,14 +820,12 @@ impl<P: Clone> Machine<P> {
         self.last_bad_stamp_at = Some(now);
         if quiet {
             let what = match why {
-                BadStamp::NotANumber => String::from("is not a number"),
-                BadStamp::NotPositive => crate::cat!(num(v), " is not positive"),
-                BadStamp::TooLarge => crate::cat!(num(v), " is too large for any unit"),
-                BadStamp::Ahead(ms) => {
-                    crate::cat!(num(v), " is ", num(crate::core::float::round(ms)), " ms ahead of the clock (more than ", num(MAX_STAMP_AHEAD_MS), ")")
-                }
+                BadStamp::NotANumber => "not a number",
+                BadStamp::NotPositive => "not positive",
+                BadStamp::TooLarge => "too large for any unit",
+                BadStamp::Ahead(_) => "over 60 s ahead of the clock",
             };
-            let msg = crate::cat!("server timestamp ", what, ": no latency sample; further bad stamps are counted in stats().badTimestamps, reported again after ", num(BAD_TIMESTAMP_QUIET_MS / 1000.0), " s without one");
+            let msg = crate::cat!("server timestamp ", num(v), " refused (", what, "): no latency sample; more are counted in stats().badTimestamps, reported after 10 s without one");
             self.error(SdkError::new(ErrorCode::BadTimestamp, msg));
         }
     }
@@ -864,8 +867,7 @@ impl<P: Clone> Machine<P> {
     }
 
     fn on_reply(&mut self, now: f64, reply: ReplyInfo<'_>) {
-        if let Some(i) = reply.id.and_then(|id| self.executes.iter().position(|e| e.id == id)) {
-            let e = self.executes.remove(i).unwrap();
+        if let Some(e) = self.take_exec(reply.id) {
             let output = reply.output.unwrap_or("null").to_string();
             self.actions.push_back(Action::Executed { id: e.id, result: Ok(output) });
             return;
@@ -900,9 +902,8 @@ impl<P: Clone> Machine<P> {
     }
 
     fn on_server_error(&mut self, now: f64, err: ServerError) {
-        if let Some(i) = err.id.and_then(|id| self.executes.iter().position(|e| e.id == id)) {
+        if let Some(e) = self.take_exec(err.id) {
             // The app's own call: its Promise rejects; not an onError report.
-            let e = self.executes.remove(i).unwrap();
             let message = crate::cat!("the node refused the call: ", err.kind, ": ", err.detail);
             self.actions.push_back(Action::Executed { id: e.id, result: Err(ExecFailure { code: "serverError", message, server: Some(err) }) });
             return;
@@ -1106,7 +1107,7 @@ impl<P: Clone> Machine<P> {
     /// Rejects the `execute()` calls whose time is up (a queued one leaves the queue).
     fn expire_executes(&mut self, now: f64) {
         while let Some(i) = self.executes.iter().position(|e| now >= e.deadline) {
-            let e = self.executes.remove(i).unwrap();
+            let e = self.executes.swap_remove(i);
             if !e.sent {
                 self.queue.remove_tag(e.id);
             }
@@ -1119,8 +1120,8 @@ impl<P: Clone> Machine<P> {
         self.replay = None;
         // Calls on the lost socket get no reply now (the node may or may not have run
         // them); queued ones wait for the next socket.
-        let lost: Vec<u64> = self.executes.iter().filter(|e| e.sent).map(|e| e.id).collect();
-        for id in lost {
+        while let Some(i) = self.executes.iter().position(|e| e.sent) {
+            let id = self.executes[i].id;
             self.exec_fail(id, "connectionLost", "the connection was lost before the reply came".into());
         }
         self.requests.clear();

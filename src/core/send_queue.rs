@@ -90,17 +90,25 @@ impl SendQueue {
     }
 
     pub fn drain(&mut self) -> impl Iterator<Item = String> + '_ {
-        self.drain_tagged().map(|(t, _)| t)
+        ::core::iter::from_fn(move || self.pop_tagged().map(|(t, _)| t))
     }
 
-    /// Empties the queue in order, with each message's tag.
-    pub fn drain_tagged(&mut self) -> impl Iterator<Item = (String, u64)> + '_ {
-        ::core::iter::from_fn(move || self.items.pop_front().map(|(t, _, g)| (t, g)))
+    /// The oldest message, with its tag.
+    pub fn pop_tagged(&mut self) -> Option<(String, u64)> {
+        self.items.pop_front().map(|(t, _, g)| (t, g))
     }
 
     /// Removes the message tagged `tag` (never 0), if it is still queued.
     pub fn remove_tag(&mut self, tag: u64) {
-        self.items.retain(|(_, _, g)| *g != tag);
+        // Rebuilt with push/pop only (VecDeque::remove would add its wrap-around copy
+        // to the wasm); a rare path: a queued execute() that timed out or was closed.
+        let mut kept = VecDeque::with_capacity(self.items.len());
+        while let Some(item) = self.items.pop_front() {
+            if item.2 != tag {
+                kept.push_back(item);
+            }
+        }
+        self.items = kept;
     }
 
     pub fn len(&self) -> usize {
