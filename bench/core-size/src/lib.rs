@@ -120,6 +120,17 @@ pub unsafe extern "C" fn unsubscribe(now: f64, ptr: *const u8, len: usize) {
     run()
 }
 
+/// # Safety
+/// As [`text`]: three lines, the context id, the method and the args' JSON.
+#[no_mangle]
+pub unsafe extern "C" fn execute(now: f64, ptr: *const u8, len: usize, timeout_ms: f64) -> f64 {
+    let mut parts = text(ptr, len).splitn(3, '\n');
+    let (ctx, method, args) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or("{}"));
+    let id = machine().execute(now, ctx, method, args, timeout_ms);
+    run();
+    id as f64
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn send(now: f64, ptr: *const u8, len: usize) -> bool {
     let ok = machine().send(now, String::from(text(ptr, len)));
@@ -270,6 +281,17 @@ fn run() {
             Action::Degraded(alert) => emit(8, &snapshot::alert_json(&alert), 0.0),
             Action::Health(h, q) => emit(8, &snapshot::health_json(h, q), 0.0),
             Action::Metrics => emit(19, "", 0.0),
+            Action::Executed { id, result } => match result {
+                Ok(output) => emit(20, &output, id as f64),
+                Err(f) => {
+                    emit(21, f.code, id as f64);
+                    emit(21, &f.message, 0.0);
+                    if let Some(e) = f.server {
+                        emit(21, &e.kind, 0.0);
+                        emit(21, &e.detail, 0.0);
+                    }
+                }
+            },
         }
     }
     emit(0, "", m.poll_timeout().unwrap_or(-1.0));
