@@ -96,7 +96,7 @@ describe("README: use it in your app", () => {
       const text = await waitFor(
         async () => {
           const t = await page.textContent("#out");
-          return /batch of \d+ frames \(\w+\): refresh (messages|channels|dms|members)/.test(t) && t;
+          return /batch of \d+ frames \(\w+\): refresh changed, (messages|channels|dms|members)/.test(t) && t;
         },
         { timeoutMs: 20000, what: "a batch line with a raised flag in #out" },
       );
