@@ -115,3 +115,14 @@ impl SdkError {
         self
     }
 }
+
+/// `code: message`, for native callers (the wasm keeps `core::fmt` out).
+#[cfg(not(target_arch = "wasm32"))]
+impl std::fmt::Display for SdkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.name(), self.message)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl std::error::Error for SdkError {}

@@ -49,6 +49,17 @@ impl crate::core::text::Piece for JsonError {
     }
 }
 
+/// The message, for native callers (the wasm keeps `core::fmt` out).
+#[cfg(not(target_arch = "wasm32"))]
+impl std::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::cat!(self))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl std::error::Error for JsonError {}
+
 pub type JsonResult<T> = Result<T, JsonError>;
 
 /// A string as it stands in the source, between its quotes.

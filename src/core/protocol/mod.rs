@@ -134,6 +134,17 @@ impl crate::core::text::Piece for FrameError {
     }
 }
 
+/// The message, for native callers (the wasm keeps `core::fmt` out).
+#[cfg(not(target_arch = "wasm32"))]
+impl std::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::cat!(self))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl std::error::Error for FrameError {}
+
 impl From<JsonError> for FrameError {
     fn from(e: JsonError) -> Self {
         FrameError::Malformed(e)
