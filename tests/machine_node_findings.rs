@@ -210,7 +210,7 @@ fn presence_a_probe_makes_the_node_replay_is_dropped() {
     assert_eq!(h.m.stats().probe_replays_dropped, 2);
     // An app subscribe still unanswered when the next probe goes out: its replay is the
     // app's presence and passes, though the probe re-subscribed that context too.
-    h.subscribe(&[c2.clone()]);
+    h.subscribe(std::slice::from_ref(&c2));
     let sub = sends(&h.take()).remove(0);
     h.advance_by(5000.0);
     let probe = sends(&h.take()).remove(0);

@@ -142,7 +142,7 @@ impl Alerts {
             self.level = Severity::Ok;
             self.good_run = 0;
             self.cooldown_until = now + COOLDOWN_MS;
-            return Some(Alert { severity: Severity::Ok, latency_ms: latency, kind: kind.map(String::from) });
+            return Some(Alert { severity: Severity::Ok, latency_ms: latency, kind });
         }
         None
     }

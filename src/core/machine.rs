@@ -816,7 +816,7 @@ impl<P: Clone> Machine<P> {
     /// A server stamp that cannot be used: counted always, reported once per burst.
     fn bad_stamp(&mut self, now: f64, v: f64, why: BadStamp) {
         self.stats.bad_timestamps += 1;
-        let quiet = self.last_bad_stamp_at.map_or(true, |t| now - t >= BAD_TIMESTAMP_QUIET_MS);
+        let quiet = self.last_bad_stamp_at.is_none_or(|t| now - t >= BAD_TIMESTAMP_QUIET_MS);
         self.last_bad_stamp_at = Some(now);
         if quiet {
             let what = match why {

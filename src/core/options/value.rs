@@ -200,8 +200,11 @@ pub fn profile(v: Val<'_>, key: &'static str) -> Result<Profile, OptionError> {
     Profile::parse(&p).ok_or_else(|| OptionError::range_error(key, crate::cat!("must be \"development\", \"production\" or \"highThroughput\", got ", quoted(&p))))
 }
 
+/// Refresh rules as read: `(kind, flags)` in the object's order.
+pub type Rules = Vec<(String, Vec<String>)>;
+
 /// `refreshRules`: an object of `kind: [flags]`.
-pub fn rules(v: Val<'_>, key: &'static str) -> Result<Option<Vec<(String, Vec<String>)>>, OptionError> {
+pub fn rules(v: Val<'_>, key: &'static str) -> Result<Option<Rules>, OptionError> {
     let Val::Object(text) = v else {
         return Err(v.wrong(key, "an object of kind: [flags]"));
     };
