@@ -32,10 +32,13 @@ enum Verdict {
     Slow,
 }
 
+/// The pre-reader's fast outlet: `(now, ctx | n << 16, units, k0, k1, k2, k3, text)`.
+type FastFn = dyn FnMut(f64, u32, u32, u32, u32, u32, u32, JsValue);
+
 struct Probe {
     scanner: FrameScanner,
     last: Rc<RefCell<Verdict>>,
-    _fast: Closure<dyn FnMut(f64, u32, u32, u32, u32, u32, u32, JsValue)>,
+    _fast: Closure<FastFn>,
     _slow: Closure<dyn FnMut(f64, JsValue)>,
 }
 
@@ -44,7 +47,7 @@ impl Probe {
         let scanner = FrameScanner::new();
         let last = Rc::new(RefCell::new(Verdict::None));
         let l = last.clone();
-        let fast = Closure::<dyn FnMut(f64, u32, u32, u32, u32, u32, u32, JsValue)>::new(move |_now, packed: u32, units, k0, k1, k2, k3, _text| {
+        let fast = Closure::<FastFn>::new(move |_now, packed: u32, units, k0, k1, k2, k3, _text| {
             let n = (packed >> 16) as usize;
             *l.borrow_mut() = Verdict::Fast { ctx: packed & 0xffff, kinds: [k0, k1, k2, k3][..n].to_vec(), units };
         });
