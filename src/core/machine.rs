@@ -802,12 +802,17 @@ impl<P: Clone> Machine<P> {
     /// A server timestamp found when a frame that arrived at `arrived_at` was delivered
     /// (an app's stamp inside Calimero event data): one latency sample.
     pub fn delivered_stamp(&mut self, arrived_at: f64, ts: f64, kind: Option<&str>) {
-        if let Err(why) = self.latency.check(arrived_at, ts) {
-            return self.bad_stamp(arrived_at, ts, why);
+        self.stamp_sample(arrived_at, ts, kind.as_slice());
+    }
+
+    /// A server stamp of a frame that arrived at `now`, carrying `kinds`: refused and
+    /// reported when unusable, else one latency sample and perhaps an alert.
+    fn stamp_sample(&mut self, now: f64, ts: f64, kinds: &[&str]) {
+        if let Err(why) = self.latency.check(now, ts) {
+            return self.bad_stamp(now, ts, why);
         }
-        let kinds: Vec<&str> = kind.into_iter().collect();
-        if let Some(latency) = self.latency.frame(arrived_at, ts, &kinds) {
-            if let Some(alert) = self.alerts.sample(arrived_at, latency, kind) {
+        if let Some(latency) = self.latency.frame(now, ts, kinds) {
+            if let Some(alert) = self.alerts.sample(now, latency, kinds.first().copied()) {
                 self.actions.push_back(Action::Degraded(alert));
             }
         }
@@ -831,16 +836,9 @@ impl<P: Clone> Machine<P> {
     }
 
     fn latency_sample(&mut self, now: f64, ts: f64, kinds: &[super::json_reader::RawStr<'_>]) {
-        if let Err(why) = self.latency.check(now, ts) {
-            return self.bad_stamp(now, ts, why);
-        }
         let mut names: Vec<&str> = Vec::with_capacity(kinds.len());
         names.extend(kinds.iter().filter(|k| !k.escaped).map(|k| k.raw));
-        if let Some(latency) = self.latency.frame(now, ts, &names) {
-            if let Some(alert) = self.alerts.sample(now, latency, names.first().copied()) {
-                self.actions.push_back(Action::Degraded(alert));
-            }
-        }
+        self.stamp_sample(now, ts, &names);
     }
 
     fn fold(&mut self, now: f64, scope: &str, kinds: &[super::json_reader::RawStr<'_>], payload: P) {
