@@ -3,11 +3,11 @@
 //! measured in the same process (a plain pass over the same bytes), because absolute
 //! times on a shared machine mean little. Run: `cargo bench --bench core_hot_paths`.
 
-use calimero_socket::core::batcher::{BatchConfig, Batcher, FrameFold};
-use calimero_socket::core::latency::Window;
-use calimero_socket::core::machine::Machine;
-use calimero_socket::core::options::{Options, Profile};
-use calimero_socket::core::protocol::calimero::{decode, encode_base58};
+use calimero_socket::engine::delivery::batcher::{BatchConfig, Batcher, FrameFold};
+use calimero_socket::engine::observability::latency::Window;
+use calimero_socket::engine::machine::Machine;
+use calimero_socket::engine::options::{Options, Profile};
+use calimero_socket::engine::protocols::calimero::{decode, encode_base58};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -63,7 +63,7 @@ fn main() {
     report("frame read (validating Calimero decode)", read, base);
 
     let normalize = measure(9, 5_000, |i| {
-        black_box(calimero_socket::core::protocol::calimero::normalize(&frames[i % frames.len()]).unwrap());
+        black_box(calimero_socket::engine::protocols::calimero::normalize(&frames[i % frames.len()]).unwrap());
     });
     report("delivery decode (byte arrays to JSON text)", normalize, base);
 
@@ -88,7 +88,7 @@ fn main() {
         now += 0.001;
         m.on_scanned_frame(now, &ctxs[i % 10], &kind_ids[..3], 1400, i as u32);
         while let Some(a) = m.poll_action() {
-            if matches!(a, calimero_socket::core::machine::Action::Batch(_)) {
+            if matches!(a, calimero_socket::engine::machine::Action::Batch(_)) {
                 m.batch_settled(now);
             }
         }

@@ -1,6 +1,6 @@
 //! A browser realtime SDK: a WebSocket manager that speaks the Calimero node protocol
 //! and a generic JSON event protocol, batches bursts into refresh flags, reconnects,
-//! and reports health. [`core`] holds every rule (plain Rust, natively tested); `web`
+//! and reports health. [`engine`] holds every rule (plain Rust, natively tested); `web`
 //! is the wasm-bindgen glue that exports `SocketManager` to JavaScript.
 //!
 //! The crate is `no_std` (it needs only `alloc`): in the browser build this keeps std's
@@ -17,7 +17,7 @@ pub mod prelude;
 
 pub mod heap;
 
-pub mod core;
+pub mod engine;
 
 #[cfg(target_arch = "wasm32")]
 mod web;

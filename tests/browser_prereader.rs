@@ -11,8 +11,8 @@
 #[path = "frame_corpus/mod.rs"]
 mod frame_corpus;
 
-use calimero_socket::core::protocol::calimero::{decode, normalize};
-use calimero_socket::core::protocol::{EventClass, Inbound};
+use calimero_socket::engine::protocols::calimero::{decode, normalize};
+use calimero_socket::engine::protocols::{EventClass, Inbound, Protocol, ProtocolKind};
 use calimero_socket::FrameScanner;
 use frame_corpus::*;
 use std::cell::RefCell;
@@ -53,7 +53,9 @@ impl Probe {
         });
         let l = last.clone();
         let slow = Closure::<dyn FnMut(f64, JsValue)>::new(move |_now, _data| *l.borrow_mut() = Verdict::Slow);
-        scanner.bind(fast.as_ref(), slow.as_ref(), max_units);
+        // The reader the Calimero protocol names for itself.
+        let reader = Protocol::with_kind(ProtocolKind::Calimero, "_server_timestamp").pre_reader(1e9).expect("calimero has a pre-reader").name;
+        scanner.bind(fast.as_ref(), slow.as_ref(), reader, max_units);
         Probe { scanner, last, _fast: fast, _slow: slow }
     }
 

@@ -14,8 +14,8 @@
 
 mod frame_corpus;
 
-use calimero_socket::core::json_reader::validate;
-use calimero_socket::core::protocol::{calimero, json, EventClass, Inbound};
+use calimero_socket::engine::json::reader::validate;
+use calimero_socket::engine::protocols::{calimero, json, EventClass, Inbound};
 use frame_corpus::{input, Rng};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -266,7 +266,7 @@ fn run(inputs: u64, seed: u64) -> Report {
             if validate(&text).is_ok() != tree.is_some() {
                 return Err(format!("validate says {:?}, serde_json {}", validate(&text), if tree.is_some() { "JSON" } else { "not JSON" }));
             }
-            let _ = calimero_socket::core::options::read_options(&text);
+            let _ = calimero_socket::engine::options::read_options(&text);
             if text.starts_with('[') {
                 let _ = calimero::decode_byte_array(&text);
             }

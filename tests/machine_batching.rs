@@ -5,10 +5,10 @@
 
 mod common;
 
-use calimero_socket::core::batcher::FlushReason;
-use calimero_socket::core::errors::ErrorCode;
-use calimero_socket::core::machine::{Action, Status};
-use calimero_socket::core::refresh::RESYNC_BIT;
+use calimero_socket::engine::delivery::batcher::FlushReason;
+use calimero_socket::engine::errors::ErrorCode;
+use calimero_socket::engine::machine::{Action, Status};
+use calimero_socket::engine::delivery::refresh::RESYNC_BIT;
 use common::*;
 
 fn names(v: &[&str]) -> Vec<String> {
@@ -139,7 +139,7 @@ fn latest_keeps_only_the_most_recent_frame_per_context() {
     assert_eq!(b[0].latest, vec![(c.clone().into_boxed_str(), frames[2].clone())]);
     assert!(b[0].frames.is_empty(), "frames are only kept with collect_events");
     // The delivered frame normalizes to the app's own event JSON.
-    let norm = h.m.protocol().normalize(&b[0].latest[0].1).unwrap();
+    let norm = h.m.normalize_stamped(&b[0].latest[0].1).unwrap().0;
     assert!(norm.contains(r#""data":{"id":"m3","text":"m3"}"#), "{norm}");
     assert!(norm.starts_with(r#"{"contextId":""#), "the result object, without the envelope: {norm}");
 }
@@ -254,7 +254,7 @@ fn reads_the_current_calimero_shape() {
         kind_counts(&h.m, &b[0]),
         vec![("ChannelJoined".into(), 1), ("MessageSent".into(), 1), ("Unknown".into(), 1)]
     );
-    let norm = h.m.protocol().normalize(&b[0].latest[0].1).unwrap();
+    let norm = h.m.normalize_stamped(&b[0].latest[0].1).unwrap().0;
     assert!(norm.contains(r#""data":{"id":"4f"}"#), "byte arrays decode to JSON: {norm}");
     assert!(norm.contains(r#"{"kind":"ChannelJoined","data":null"#), "[] is a unit variant: {norm}");
 }
@@ -279,7 +279,7 @@ fn reads_the_pre_2025_split_shape() {
 }
 
 fn encode_root(n: u8) -> String {
-    calimero_socket::core::protocol::calimero::encode_base58(&[n; 32])
+    calimero_socket::engine::protocols::calimero::encode_base58(&[n; 32])
 }
 
 #[test]

@@ -5,10 +5,10 @@
 
 mod common;
 
-use calimero_socket::core::errors::ErrorCode;
-use calimero_socket::core::machine::{Action, Status, FIRST_PROBE_DELAY_MS};
-use calimero_socket::core::options::QueueOverflow;
-use calimero_socket::core::refresh::RESYNC_BIT;
+use calimero_socket::engine::errors::ErrorCode;
+use calimero_socket::engine::machine::{Action, Status, FIRST_PROBE_DELAY_MS};
+use calimero_socket::engine::options::QueueOverflow;
+use calimero_socket::engine::delivery::refresh::RESYNC_BIT;
 use common::*;
 
 /// A Calimero harness subscribed to `ids`, open at t = 0 with its subscribe answered.
@@ -191,7 +191,7 @@ fn invalid_calimero_ids_are_refused_without_costing_the_others() {
     // An invalid id among the initial options is refused at creation.
     let mut opts = calimero_opts();
     opts.context_ids = vec![ctx(1), bad1];
-    assert!(calimero_socket::core::machine::Machine::<String>::new(opts, 1).is_err());
+    assert!(calimero_socket::engine::machine::Machine::<String>::new(opts, 1).is_err());
 }
 
 // ----- reconnect backoff -----

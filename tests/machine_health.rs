@@ -4,11 +4,11 @@
 
 mod common;
 
-use calimero_socket::core::alerts::Severity;
-use calimero_socket::core::health::{Health, Quality};
-use calimero_socket::core::latency::{CLIENT_CLOCK_STEP_MS, MAX_KIND_WINDOWS};
-use calimero_socket::core::snapshot::stats_json;
-use calimero_socket::core::machine::{Action, Status};
+use calimero_socket::engine::observability::alerts::Severity;
+use calimero_socket::engine::observability::health::{Health, Quality};
+use calimero_socket::engine::observability::latency::{CLIENT_CLOCK_STEP_MS, MAX_KIND_WINDOWS};
+use calimero_socket::engine::observability::snapshot::stats_json;
+use calimero_socket::engine::machine::{Action, Status};
 use common::*;
 
 /// Wall-clock-like start, so stamps in ms since the epoch make sense.

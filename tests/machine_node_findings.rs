@@ -4,12 +4,12 @@
 
 mod common;
 
-use calimero_socket::core::errors::ErrorCode;
-use calimero_socket::core::health::Health;
-use calimero_socket::core::latency::MAX_STAMP_AHEAD_MS;
-use calimero_socket::core::machine::{Action, ExecFailure, BAD_TIMESTAMP_QUIET_MS, FIRST_REQUEST_ID, MAX_PENDING_EXECUTES, PROBE_REPLAY_WINDOW_MS};
-use calimero_socket::core::options::QueueOverflow;
-use calimero_socket::core::protocol::{Protocol, ProtocolKind};
+use calimero_socket::engine::errors::ErrorCode;
+use calimero_socket::engine::observability::health::Health;
+use calimero_socket::engine::observability::latency::MAX_STAMP_AHEAD_MS;
+use calimero_socket::engine::machine::{Action, ExecFailure, BAD_TIMESTAMP_QUIET_MS, FIRST_REQUEST_ID, MAX_PENDING_EXECUTES, PROBE_REPLAY_WINDOW_MS};
+use calimero_socket::engine::options::QueueOverflow;
+use calimero_socket::engine::protocols::{Protocol, ProtocolKind};
 use common::*;
 
 /// The epoch time the clock of these tests starts at (stamps must be near it).
@@ -121,7 +121,7 @@ fn a_bad_stamp_inside_calimero_event_data_is_refused() {
     assert_eq!((s.count, s.min), (1, 40.0));
     assert_eq!(error_codes(&h.take()), [ErrorCode::BadTimestamp]);
     // The decoder hands a string stamp over as NaN, so it is refused, not skipped.
-    let p = Protocol::new(ProtocolKind::Calimero, "_server_timestamp");
+    let p = Protocol::with_kind(ProtocolKind::Calimero, "_server_timestamp");
     let f = state_mutation(&ctx(1), &[("MessageSent", r#"{"id":"m","_server_timestamp":"later"}"#)]);
     let (_, stamp) = p.normalize_stamped(&f).unwrap();
     assert!(stamp.unwrap().0.is_nan());
@@ -224,7 +224,7 @@ fn presence_a_probe_makes_the_node_replay_is_dropped() {
 
 #[test]
 fn presence_state_bytes_are_decoded() {
-    let p = Protocol::new(ProtocolKind::Calimero, "_server_timestamp");
+    let p = Protocol::with_kind(ProtocolKind::Calimero, "_server_timestamp");
     let out = p.normalize(&ephemeral(&ctx(1), Some(7))).unwrap();
     assert!(out.contains(r#""state":{"typing":true}"#), "{out}");
     assert!(out.contains(r#""ageMs":7"#), "{out}");

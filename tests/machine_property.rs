@@ -13,9 +13,9 @@
 
 mod common;
 
-use calimero_socket::core::errors::ErrorCode;
-use calimero_socket::core::machine::{Action, Status};
-use calimero_socket::core::options::{Options, QueueOverflow};
+use calimero_socket::engine::errors::ErrorCode;
+use calimero_socket::engine::machine::{Action, Status};
+use calimero_socket::engine::options::{Options, QueueOverflow};
 use common::*;
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;

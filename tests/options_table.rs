@@ -3,7 +3,7 @@
 //! its default, and no option that does not exist.
 #![cfg(not(target_arch = "wasm32"))]
 
-use calimero_socket::core::options::{read_options, Options, Profile, KNOWN, TABLE};
+use calimero_socket::engine::options::{read_options, Options, Profile, KNOWN, TABLE};
 use std::collections::BTreeMap;
 
 fn read(path: &str) -> String {

@@ -5,10 +5,9 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::batcher::Batch;
-use crate::core::errors::{ErrorCode, SdkError};
-use crate::core::machine::Machine;
-use crate::core::refresh::RESYNC_BIT;
+use crate::engine::delivery::batcher::Batch;
+use crate::engine::errors::{ErrorCode, SdkError};
+use crate::engine::machine::Machine;
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
@@ -39,7 +38,7 @@ pub struct Found {
 /// Parses a kept frame into the app-facing object.
 pub fn frame_value(m: &Machine<Kept>, kept: &Kept, found: &mut Found) -> Option<JsValue> {
     let text = kept.text.as_string().unwrap_or_default();
-    match m.protocol().normalize_stamped(&text) {
+    match m.normalize_stamped(&text) {
         Ok((normalized, stamp)) => {
             if let Some((ts, kind)) = stamp {
                 found.stamps.push((kept.at, ts, kind));
@@ -117,7 +116,7 @@ pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, builder: &BatchBuilder, k
         texts.push(payload.text.clone());
         arrivals.push(payload.at);
     }
-    let resync = b.flags & RESYNC_BIT != 0;
+    let resync = b.resync();
     let value = builder.build(
         b.size,
         b.flags as u32,
@@ -194,7 +193,7 @@ pub fn error_value(e: &SdkError) -> JsValue {
 
 /// The `stats()` snapshot (written by the core as JSON text).
 pub fn stats_value(m: &mut Machine<Kept>, now: f64) -> JsValue {
-    let text = crate::core::snapshot::stats_json(m, now, memory_bytes());
+    let text = crate::engine::observability::snapshot::stats_json(m, now, memory_bytes());
     JSON::parse(&text).unwrap_or(JsValue::NULL)
 }
 

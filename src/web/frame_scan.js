@@ -1,7 +1,7 @@
 // The socket's message handler, in JS so that the common frame costs one call into
-// wasm and no copy of its text.
+// wasm and no copy of its text, with the protocols' pre-readers (READERS, at the end).
 //
-// The pre-reader takes only the exact text the node writes for a StateMutation:
+// The Calimero pre-reader takes only the exact text the node writes for a StateMutation:
 //   {"id":null,"result":{"contextId":"<id>","type":"StateMutation","data":{"newRoot":"<hash>",
 //    "events":[{"kind":"<Kind>","data":[<bytes>],"handler":null|"<name>"},...]}}}
 // with no white space, these keys in this order, names without escapes, data as plain
@@ -84,10 +84,13 @@ export class FrameScanner {
   }
 
   /// Sets where frames go: `fast(now, ctx | n << 16, length, k0, k1, k2, k3, text)` for pre-read
-  /// frames, `slow(now, data)` for the rest. `maxUnits` < 0 sends everything to `slow`.
-  bind(fast, slow, maxUnits) {
+  /// frames, `slow(now, data)` for the rest. `reader` names the protocol's pre-reader in
+  /// READERS ("" or an unknown name: none, everything goes to `slow`); it takes text
+  /// frames of at most `maxUnits` UTF-16 units.
+  bind(fast, slow, reader, maxUnits) {
     this.fast = fast;
     this.slow = slow;
+    this.read = READERS[reader] || null;
     this.maxUnits = maxUnits;
   }
 
@@ -142,11 +145,19 @@ export class FrameScanner {
     return -1;
   }
 
-  /// Reads one frame (a socket message, or an injected one).
+  /// Reads one frame (a socket message, or an injected one): the protocol's pre-reader
+  /// takes it or hands it to `slow`.
   scan(t) {
     const now = clockNow();
+    if (this.read === null || typeof t !== "string" || t.length > this.maxUnits) this.slow(now, t);
+    else this.read(t, now);
+  }
+
+  /// The Calimero pre-reader (see the top of this file): the node's exact StateMutation
+  /// text goes to `fast`, everything else to `slow`.
+  calimero(t, now) {
     const slow = this.slow;
-    if (typeof t !== "string" || t.length > this.maxUnits || !t.startsWith(HEAD) || !t.endsWith(END)) {
+    if (!t.startsWith(HEAD) || !t.endsWith(END)) {
       slow(now, t);
       return;
     }
@@ -206,3 +217,7 @@ export class FrameScanner {
     this.fast(now, ctx | (n << 16), t.length, k0, k1, k2, k3, t);
   }
 }
+
+// The pre-readers by the name a protocol gives (`Codec::pre_reader` in the engine):
+// adding one is a method above and a line here.
+const READERS = { calimero: FrameScanner.prototype.calimero };

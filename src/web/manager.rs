@@ -19,11 +19,11 @@ use super::now_ms;
 use super::options_js::{read_options, strings_of, to_js_error};
 use super::page_events::{PageEvent, PageEvents};
 use super::socket::{FrameScanner, ScanHandlers, Socket, SocketEvent};
-use crate::core::errors::{ErrorCode, SdkError};
-use crate::core::machine::{Action, Machine};
-use crate::core::snapshot;
+use crate::engine::errors::{ErrorCode, SdkError};
+use crate::engine::machine::{Action, Machine};
+use crate::engine::observability::snapshot;
 use js_sys::{Array, Function, Object, Promise};
-use ::core::cell::RefCell;
+use core::cell::RefCell;
 use alloc::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -51,7 +51,7 @@ struct State {
     /// The scanner's names, fetched once per new id.
     names: Vec<Box<str>>,
     /// The core's kind id for each scanner id that was seen as a kind.
-    kind_ids: Vec<Option<crate::core::refresh::KindId>>,
+    kind_ids: Vec<Option<crate::engine::delivery::refresh::KindId>>,
     /// `(request id, resolve, reject)` of each pending `execute()` (as many as the
     /// machine's pending table: it settles every id once).
     executes: Vec<(u64, Function, Function)>,
@@ -93,15 +93,9 @@ impl SocketManager {
         }));
         {
             let mut s = state.borrow_mut();
-            // The pre-reader knows the Calimero shape only. It takes frames of at most a
-            // third of maxMessageBytes in UTF-16 units (a unit is at most 3 UTF-8 bytes),
-            // so it never takes a frame the byte limit would refuse; longer ones are
-            // measured exactly on the slow path.
-            let units = if s.machine.protocol().kind == crate::core::protocol::ProtocolKind::Calimero {
-                crate::core::float::floor(s.machine.options().max_message_bytes / 3.0)
-            } else {
-                -1.0
-            };
+            // The protocol's JS pre-reader, if it has one (else every frame takes the
+            // decoder's path).
+            let pre = s.machine.pre_reader();
             let weak = Rc::downgrade(&state);
             s.timer = Some(Timer::new(move || {
                 let Some(state) = weak.upgrade() else { return };
@@ -111,7 +105,7 @@ impl SocketManager {
                 drive(&state, |m, now| m.tick(now));
             }));
             let weak = Rc::downgrade(&state);
-            s.scan_handlers = Some(ScanHandlers::bind(&s.scanner, units, move |ev| on_socket_event(&weak, ev)));
+            s.scan_handlers = Some(ScanHandlers::bind(&s.scanner, pre, move |ev| on_socket_event(&weak, ev)));
             let weak = Rc::downgrade(&state);
             let decoder = Closure::<dyn Fn(JsValue, f64) -> JsValue>::new(move |text: JsValue, at: f64| decode_late(&weak, text, at));
             s.builder = Some(batch_builder(&s.machine, decoder.as_ref(), &s.scanner));
@@ -186,7 +180,7 @@ impl SocketManager {
         } else {
             js_sys::JSON::stringify(&args)?.as_string().ok_or_else(|| js_sys::TypeError::new("execute: args cannot be JSON-encoded"))?
         };
-        let mut timeout = crate::core::machine::DEFAULT_EXECUTE_TIMEOUT_MS;
+        let mut timeout = crate::engine::machine::DEFAULT_EXECUTE_TIMEOUT_MS;
         if options.is_object() {
             let t = js_sys::Reflect::get(&options, &"timeoutMs".into())?;
             if !t.is_undefined() {
@@ -318,7 +312,7 @@ impl Drop for SocketManager {
         s.machine.close(now);
         while s.machine.poll_action().is_some() {}
         // Pending execute() calls reject (called once the borrow is gone).
-        let pending = ::core::mem::take(&mut s.executes);
+        let pending = core::mem::take(&mut s.executes);
         if let Some(sock) = s.socket.take() {
             sock.close(1000, "closed by the app");
         }
@@ -330,7 +324,7 @@ impl Drop for SocketManager {
         s.settled = None;
         s.listeners.clear();
         drop(s);
-        let failure = crate::core::machine::ExecFailure { code: "closed", message: "the manager was freed".into(), server: None };
+        let failure = crate::engine::machine::ExecFailure { code: "closed", message: "the manager was freed".into(), server: None };
         for (_, _, reject) in pending {
             let _ = reject.call1(&JsValue::UNDEFINED, &exec_error(&failure));
         }
@@ -339,7 +333,7 @@ impl Drop for SocketManager {
 
 /// The rejection of an `execute()`: an `Error` with `code` (and the node's `type` and
 /// `data` on `serverError`).
-fn exec_error(f: &crate::core::machine::ExecFailure) -> JsValue {
+fn exec_error(f: &crate::engine::machine::ExecFailure) -> JsValue {
     let err = js_sys::Error::new(&f.message);
     let obj: &Object = err.as_ref();
     set(obj, "code", f.code);
@@ -422,7 +416,7 @@ impl State {
     }
 
     /// The core's kind id for the scanner's id `k`.
-    fn kind_id(&mut self, k: u32) -> crate::core::refresh::KindId {
+    fn kind_id(&mut self, k: u32) -> crate::engine::delivery::refresh::KindId {
         let k = k as usize;
         if let Some(Some(id)) = self.kind_ids.get(k) {
             return *id;

@@ -1,4 +1,4 @@
-//! The browser glue: a thin layer over [`crate::core`] that owns the WebSocket, the one
+//! The browser glue: a thin layer over [`crate::engine`] that owns the WebSocket, the one
 //! timer, the page listeners and the app's callbacks. It holds no rule of its own.
 //!
 //! - [`manager`]: the exported `SocketManager` and the loop that carries out actions;

@@ -6,13 +6,13 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::options::{OptionError, Options};
+use crate::engine::options::{OptionError, Options};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(module = "/src/web/helpers.js")]
 extern "C" {
-    /// `o` as the JSON text [`crate::core::options::value`] reads (throws on cycles).
+    /// `o` as the JSON text [`crate::engine::options::value`] reads (throws on cycles).
     #[wasm_bindgen(js_name = jsonOf, catch)]
     fn json_of(o: &JsValue) -> Result<String, JsValue>;
 }
@@ -21,8 +21,8 @@ extern "C" {
 pub fn to_js_error(e: &OptionError) -> JsValue {
     let msg = e.full_message();
     match e.kind {
-        crate::core::options::OptionErrorKind::Type => js_sys::TypeError::new(&msg).into(),
-        crate::core::options::OptionErrorKind::Range => js_sys::RangeError::new(&msg).into(),
+        crate::engine::options::OptionErrorKind::Type => js_sys::TypeError::new(&msg).into(),
+        crate::engine::options::OptionErrorKind::Range => js_sys::RangeError::new(&msg).into(),
     }
 }
 
@@ -56,8 +56,8 @@ pub fn strings_of(v: &JsValue, what: &'static str) -> Result<Vec<String>, JsValu
     Ok(out)
 }
 
-/// Reads and validates the options object (see [`crate::core::options::value`]).
+/// Reads and validates the options object (see [`crate::engine::options::value`]).
 pub fn read_options(value: &JsValue) -> Result<Options, JsValue> {
     let text = json_of(value)?;
-    crate::core::options::read_options(&text).map_err(|e| to_js_error(&e))
+    crate::engine::options::read_options(&text).map_err(|e| to_js_error(&e))
 }

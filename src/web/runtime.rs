@@ -8,7 +8,7 @@
 
 use crate::heap::{Grow, Heap, PAGE};
 use ::core::alloc::{GlobalAlloc, Layout};
-use ::core::cell::UnsafeCell;
+use core::cell::UnsafeCell;
 
 /// `memory.grow` on the wasm's one memory.
 struct WasmMemory;

@@ -9,6 +9,7 @@ use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
 use super::live::{Handle, LiveGuard};
+use crate::engine::protocols::PreReader;
 
 #[wasm_bindgen(module = "/src/web/frame_scan.js")]
 extern "C" {
@@ -20,7 +21,7 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn name(this: &FrameScanner, id: u32) -> String;
     #[wasm_bindgen(method)]
-    pub fn bind(this: &FrameScanner, fast: &JsValue, slow: &JsValue, max_units: f64);
+    pub fn bind(this: &FrameScanner, fast: &JsValue, slow: &JsValue, reader: &str, max_units: f64);
     #[wasm_bindgen(method)]
     pub fn scan(this: &FrameScanner, text: &JsValue);
     /// The manager's clock (see [`super::now_ms`]).
@@ -51,8 +52,9 @@ pub struct ScanHandlers {
 }
 
 impl ScanHandlers {
-    /// Binds `scanner` to `on`; `max_units` < 0 sends every frame the slow way.
-    pub fn bind(scanner: &FrameScanner, max_units: f64, on: impl Fn(SocketEvent) + Clone + 'static) -> Self {
+    /// Binds `scanner` to `on`, with the protocol's pre-reader (`None`: every frame
+    /// goes the slow way, to the decoder).
+    pub fn bind(scanner: &FrameScanner, pre: Option<PreReader>, on: impl Fn(SocketEvent) + Clone + 'static) -> Self {
         let on2 = on.clone();
         // `packed` is the context id with the kind count in bits 16 and up.
         let fast = Closure::<FastFn>::new(move |now, packed: u32, units, k0, k1, k2, k3, text| {
@@ -65,7 +67,8 @@ impl ScanHandlers {
                 on(SocketEvent::Binary);
             }
         });
-        scanner.bind(fast.as_ref(), slow.as_ref(), max_units);
+        let (reader, max_units) = pre.map_or(("", -1.0), |p| (p.name, p.max_units));
+        scanner.bind(fast.as_ref(), slow.as_ref(), reader, max_units);
         ScanHandlers { _fast: fast, _slow: slow }
     }
 }

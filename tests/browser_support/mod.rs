@@ -3,7 +3,7 @@
 //! that goes wrong fails instead of hanging.
 #![allow(dead_code)]
 
-use calimero_socket::core::protocol::calimero::encode_base58;
+use calimero_socket::engine::protocols::calimero::encode_base58;
 use calimero_socket::SocketManager;
 use js_sys::{Array, Function, Promise, Reflect, JSON};
 use std::cell::RefCell;

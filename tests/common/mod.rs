@@ -11,12 +11,12 @@
 //! matched by `id`, and the pre-2025 split `StateMutation` + `ExecutionEvent` frames.
 #![allow(dead_code)]
 
-use calimero_socket::core::batcher::Batch;
-use calimero_socket::core::errors::{ErrorCode, SdkError};
-use calimero_socket::core::machine::{Action, Machine, Status};
-use calimero_socket::core::options::{Options, Profile};
-use calimero_socket::core::protocol::calimero::encode_base58;
-use calimero_socket::core::protocol::ProtocolKind;
+use calimero_socket::engine::delivery::batcher::Batch;
+use calimero_socket::engine::errors::{ErrorCode, SdkError};
+use calimero_socket::engine::machine::{Action, Machine, Status};
+use calimero_socket::engine::options::{Options, Profile};
+use calimero_socket::engine::protocols::calimero::encode_base58;
+use calimero_socket::engine::protocols::ProtocolKind;
 
 pub const URL: &str = "ws://127.0.0.1:2428/ws";
 pub const SEED: u64 = 0x5eed_1234;

@@ -17,15 +17,15 @@ extern crate alloc;
 pub mod prelude;
 #[path = "../../../src/heap.rs"]
 pub mod heap;
-#[path = "../../../src/core/mod.rs"]
-pub mod core;
+#[path = "../../../src/engine/mod.rs"]
+pub mod engine;
 /// The package's allocator and panic handler.
 #[path = "../../../src/web/runtime.rs"]
 mod runtime;
 
-use crate::core::machine::{Action, Machine};
-use crate::core::options::read_options;
-use crate::core::snapshot;
+use crate::engine::machine::{Action, Machine};
+use crate::engine::options::read_options;
+use crate::engine::observability::snapshot;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -61,7 +61,7 @@ unsafe fn text<'a>(ptr: *const u8, len: usize) -> &'a str {
 pub extern "C" fn buffer(len: usize) -> *mut u8 {
     let mut v = Vec::<u8>::with_capacity(len);
     let p = v.as_mut_ptr();
-    ::core::mem::forget(v);
+    core::mem::forget(v);
     p
 }
 
@@ -177,7 +177,7 @@ pub unsafe extern "C" fn socket_close(now: f64, code: u16, ptr: *const u8, len: 
 
 #[no_mangle]
 pub extern "C" fn socket_binary(now: f64) {
-    let err = crate::core::errors::SdkError::new(crate::core::errors::ErrorCode::BinaryFrame, "binary frame skipped");
+    let err = crate::engine::errors::SdkError::new(crate::engine::errors::ErrorCode::BinaryFrame, "binary frame skipped");
     machine().report(now, err);
     run()
 }

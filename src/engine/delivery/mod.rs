@@ -1,0 +1,8 @@
+//! Getting state frames to the app: [`batcher`] folds bursts into batches (with
+//! backpressure), [`refresh`] maps event kinds to refresh flags, [`sequence`] checks
+//! `seq` for gaps and duplicates, [`send_queue`] holds what the app sends while offline.
+
+pub mod batcher;
+pub mod refresh;
+pub mod send_queue;
+pub mod sequence;

@@ -1,0 +1,338 @@
+//! The sans-IO connection manager.
+//!
+//! [`Machine`] ties the parts together: the connection ([`crate::engine::connection`]:
+//! states, backoff, heartbeat), the subscriptions and pending requests
+//! ([`crate::engine::subscriptions`]), delivery ([`crate::engine::delivery`]: batcher,
+//! refresh rules, sequence, offline queue), observability, and the protocol behind its
+//! seam ([`crate::engine::protocols`]). It never touches a socket, a timer or a clock:
+//! each input method takes `now` (ms), the machine queues [`Action`]s for the web layer
+//! to carry out ([`Machine::poll_action`]), and [`Machine::poll_timeout`] says when it
+//! next wants [`Machine::tick`]: the earliest entry of its [`timers`] table. `P` is how a
+//! frame is kept until it is delivered (a JS string handle in the browser, a `String`
+//! in native tests).
+//!
+//! - [`inputs`]: what the app, the page and the socket tell the machine;
+//! - [`frames`]: what a frame does (events, replies, errors, pongs, stamps);
+//! - [`rules`]: what runs on every input (`advance`): timeouts, retries, probes,
+//!   expiries, batches, health, metrics.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+mod frames;
+mod inputs;
+mod rules;
+pub mod timers;
+
+pub use crate::engine::connection::heartbeat::FIRST_PROBE_DELAY_MS;
+pub use crate::engine::connection::Status;
+pub use crate::engine::subscriptions::executes::{DEFAULT_EXECUTE_TIMEOUT_MS, MAX_PENDING_EXECUTES};
+pub use crate::engine::subscriptions::replay::PROBE_REPLAY_WINDOW_MS;
+pub use crate::engine::subscriptions::FIRST_REQUEST_ID;
+
+use crate::engine::connection::backoff::{Backoff, BackoffConfig, Rng};
+use crate::engine::connection::heartbeat::Heartbeat;
+use crate::engine::connection::Conn;
+use crate::engine::delivery::batcher::{Batch, BatchConfig, Batcher};
+use crate::engine::delivery::refresh::{KindId, RefreshRules};
+use crate::engine::delivery::send_queue::SendQueue;
+use crate::engine::delivery::sequence::SequenceTracker;
+use crate::engine::errors::SdkError;
+use crate::engine::observability::alerts::{Alert, Alerts};
+use crate::engine::observability::health::{Counts, Health, Quality, Recent};
+use crate::engine::observability::latency::LatencyTracker;
+use crate::engine::observability::stats::Stats;
+use crate::engine::options::{OptionError, Options};
+use crate::engine::protocols::{PreReader, Protocol, ServerError, Stamped, FrameError};
+use crate::engine::subscriptions::executes::Executes;
+use crate::engine::subscriptions::replay::Replay;
+use crate::engine::subscriptions::Subscriptions;
+use crate::engine::time::Instant;
+use alloc::collections::VecDeque;
+use timers::{Timer, Timers};
+
+/// After a bad server stamp is reported (`badTimestamp`), further ones are only counted
+/// (`stats().badTimestamps`) until this long passes without one: one report per burst.
+pub const BAD_TIMESTAMP_QUIET_MS: f64 = 10_000.0;
+/// How often health and quality are re-evaluated while anything changes.
+const HEALTH_CHECK_MS: f64 = 1000.0;
+
+/// What the web layer must do, or tell the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action<P> {
+    /// Drop any socket and open a new one to this URL.
+    OpenSocket(String),
+    /// Send this text on the open socket.
+    Send(String),
+    /// Detach and close the socket with this code and reason.
+    CloseSocket(u16, &'static str),
+    Status(Status),
+    Error(SdkError),
+    Batch(Batch<P>),
+    /// A side event (`SyncStatus`, `Ephemeral`, group events...), delivered on its own.
+    Event { scope: String, event_type: String, payload: P },
+    /// A `seq` gap: `expected` never came, `received` did.
+    Gap { scope: String, expected: f64, received: f64 },
+    /// Latency crossed a threshold (or recovered).
+    Degraded(Alert),
+    /// Health or connection quality changed.
+    Health(Health, Quality),
+    /// Time for an `onMetrics` snapshot.
+    Metrics,
+    /// An `execute()` settled: its request id, and the node's `output` (JSON text) or
+    /// why not.
+    Executed { id: u64, result: Result<String, ExecFailure> },
+}
+
+/// Why an `execute()` failed: `code` is one of `serverError` (with the node's error),
+/// `executeTimeout`, `connectionLost`, `closed`, `messageDropped`, `invalidContextId`,
+/// `unsupported` (json protocol).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecFailure {
+    pub code: &'static str,
+    pub message: String,
+    pub server: Option<ServerError>,
+}
+
+/// What the machine watches: latency, alerts, health and metrics.
+struct Watch {
+    latency: LatencyTracker,
+    alerts: Alerts,
+    recent: Recent,
+    health: (Health, Quality),
+    /// Health is not evaluated again before this time (unless the status changes).
+    health_check_at: Instant,
+    /// The status health was last evaluated for.
+    health_status: Status,
+    next_metrics_at: Option<Instant>,
+    /// When the last bad server stamp was seen (for one report per burst).
+    last_bad_stamp_at: Option<Instant>,
+    last_rtt_ms: Option<f64>,
+}
+
+/// The manager's state machine.
+pub struct Machine<P> {
+    opts: Options,
+    protocol: Protocol,
+    rules: RefreshRules,
+    // connection
+    conn: Conn,
+    status: Status,
+    ever_opened: bool,
+    hidden: bool,
+    backoff: Backoff,
+    rng: Rng,
+    heartbeat: Heartbeat,
+    // subscriptions
+    subs: Subscriptions,
+    executes: Executes,
+    replay: Replay,
+    // delivery
+    batcher: Batcher<P>,
+    queue: SendQueue,
+    seq: SequenceTracker,
+    kind_buf: Vec<KindId>,
+    // observability
+    watch: Watch,
+    stats: Stats,
+    // output
+    actions: VecDeque<Action<P>>,
+    timers: Timers,
+}
+
+impl<P: Clone> Machine<P> {
+    /// A machine for validated `opts`. `seed` drives the backoff jitter. Refresh rules
+    /// the index cannot hold are a range error of `refreshRules`; a malformed initial
+    /// context id a type error of `contextIds`.
+    pub fn new(opts: Options, seed: u64) -> Result<Self, OptionError> {
+        let protocol = Protocol::new(&opts);
+        let bad_rules = |msg: String| OptionError::range_error("refreshRules", msg);
+        let rules = match &opts.refresh_rules {
+            Some(r) => RefreshRules::new(r, &opts.critical_kinds).map_err(bad_rules)?,
+            None => {
+                let base: Vec<(String, Vec<String>)> =
+                    protocol.default_rules().iter().map(|(k, f)| (k.to_string(), f.iter().map(|s| s.to_string()).collect())).collect();
+                RefreshRules::new(&base, &opts.critical_kinds).map_err(bad_rules)?
+            }
+        };
+        let batcher = Batcher::new(BatchConfig {
+            window_ms: opts.batch_window_ms,
+            max_size: opts.max_batch_size as u32,
+            max_wait_ms: opts.max_batch_wait_ms,
+            collect_events: opts.collect_events,
+        });
+        let backoff = Backoff::new(BackoffConfig {
+            initial_ms: opts.reconnect_initial_delay_ms,
+            max_ms: opts.reconnect_max_delay_ms,
+            multiplier: opts.reconnect_multiplier,
+            min_uptime_ms: opts.reconnect_min_uptime_ms,
+            max_attempts: opts.reconnect_max_attempts,
+        });
+        let mut subs = Subscriptions::new();
+        for id in &opts.context_ids {
+            protocol.check_context_id(id).map_err(|msg| OptionError::type_error("contextIds", msg))?;
+        }
+        subs.add(&opts.context_ids);
+        Ok(Machine {
+            rules,
+            conn: Conn::Idle,
+            status: Status::Idle,
+            ever_opened: false,
+            hidden: false,
+            backoff,
+            rng: Rng::new(seed),
+            heartbeat: Heartbeat::new(opts.heartbeat_interval_ms, opts.heartbeat_timeout_ms),
+            subs,
+            executes: Executes::default(),
+            replay: Replay::default(),
+            batcher,
+            queue: SendQueue::new(opts.max_queued_messages as usize, opts.queued_message_ttl_ms, opts.queue_overflow),
+            seq: SequenceTracker::default(),
+            kind_buf: Vec::new(),
+            watch: Watch {
+                latency: LatencyTracker::new(opts.latency_sample_size as usize),
+                alerts: Alerts::new(opts.latency_warn_ms, opts.latency_critical_ms),
+                recent: Recent::default(),
+                health: (Health::Warning, Quality::Poor),
+                health_check_at: Instant(f64::NEG_INFINITY),
+                health_status: Status::Idle,
+                next_metrics_at: None,
+                last_bad_stamp_at: None,
+                last_rtt_ms: None,
+            },
+            stats: Stats::default(),
+            actions: VecDeque::new(),
+            timers: Timers::default(),
+            protocol,
+            opts,
+        })
+    }
+
+    // ----- reading -----
+
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    pub fn reset_stats(&mut self) {
+        self.stats = Stats::default();
+        self.watch.latency.clear();
+        self.watch.alerts.reset();
+        self.watch.recent.reset(Counts::default());
+    }
+
+    /// Latency and round-trip windows, and the clock offset.
+    pub fn latency(&self) -> &LatencyTracker {
+        &self.watch.latency
+    }
+
+    /// Health and connection quality as last evaluated.
+    pub fn health(&self) -> (Health, Quality) {
+        self.watch.health
+    }
+
+    /// Frames per second over the last minute.
+    pub fn frames_per_second(&mut self, now: f64) -> f64 {
+        self.watch.recent.frames_per_second(now)
+    }
+
+    /// Latency alerts raised so far.
+    pub fn alerts_raised(&self) -> u64 {
+        self.watch.alerts.alerts_raised
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// The JS pre-reader the protocol offers for this manager's frames, if any.
+    pub fn pre_reader(&self) -> Option<PreReader> {
+        self.protocol.pre_reader(self.opts.max_message_bytes)
+    }
+
+    /// The app-facing JSON text of a delivered frame, and a stamp found only now.
+    pub fn normalize_stamped(&self, text: &str) -> Result<Stamped, FrameError> {
+        self.protocol.normalize_stamped(text)
+    }
+
+    /// The refresh rules (flag names, kind names), for building batch objects.
+    pub fn rules(&self) -> &RefreshRules {
+        &self.rules
+    }
+
+    /// Current subscriptions, in the order they were asked for.
+    pub fn subscriptions(&self) -> &[String] {
+        self.subs.wanted()
+    }
+
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Frames waiting in the pending batch.
+    pub fn pending_frames(&self) -> u32 {
+        self.batcher.pending_size()
+    }
+
+    pub fn last_rtt_ms(&self) -> Option<f64> {
+        self.watch.last_rtt_ms
+    }
+
+    /// `execute()` calls awaiting their reply.
+    pub fn executes_pending(&self) -> usize {
+        self.executes.len()
+    }
+
+    /// Retries made since the last stable connection.
+    pub fn retries(&self) -> u32 {
+        self.backoff.retries()
+    }
+
+    /// The next action to carry out.
+    pub fn poll_action(&mut self) -> Option<Action<P>> {
+        self.actions.pop_front()
+    }
+
+    /// When [`Machine::tick`] should next run, if ever (ms on the manager's clock).
+    pub fn poll_timeout(&self) -> Option<f64> {
+        self.timers.next().map(|(_, at)| at.ms())
+    }
+
+    /// The earliest deadline and which rule owns it.
+    pub fn next_timer(&self) -> Option<(Timer, Instant)> {
+        self.timers.next()
+    }
+
+    /// Refreshes the timer table from the parts (at the end of every input).
+    fn sync_timers(&mut self) {
+        let t = &mut self.timers;
+        t.set(Timer::ConnectTimeout, self.conn.connect_deadline(crate::engine::time::Duration(self.opts.connect_timeout_ms)));
+        t.set(Timer::Retry, self.conn.retry_deadline(self.hidden));
+        let open_since = match self.conn {
+            Conn::Open { since } => Some(since),
+            _ => None,
+        };
+        t.set(Timer::Uptime, open_since.and_then(|s| self.backoff.uptime_deadline(s.ms())).map(Instant));
+        t.set(Timer::Heartbeat, open_since.and(self.heartbeat.deadline()));
+        t.set(Timer::QueueExpiry, self.queue.next_expiry().map(Instant));
+        t.set(Timer::Batch, self.batcher.deadline().map(Instant));
+        t.set(Timer::Metrics, self.watch.next_metrics_at);
+        t.set(Timer::Execute, self.executes.deadline());
+    }
+
+    fn set_status(&mut self, s: Status) {
+        if self.status != s {
+            self.status = s;
+            self.actions.push_back(Action::Status(s));
+        }
+    }
+
+    fn error(&mut self, e: SdkError) {
+        self.stats.count_error(e.code);
+        self.actions.push_back(Action::Error(e));
+    }
+}

@@ -1,0 +1,33 @@
+//! The sans-IO engine: every rule of the SDK in plain Rust, with no web-sys and no clock.
+//! Each input takes `now`; each part reports its next deadline.
+//!
+//! | folder | what lives there |
+//! |---|---|
+//! | [`machine`] | the state machine that ties the parts together, and its table of timers |
+//! | [`protocols`] | the wire protocols behind one seam: [`protocols::calimero`], [`protocols::json`] |
+//! | [`connection`] | connection states, reconnect backoff, the heartbeat |
+//! | [`subscriptions`] | what is subscribed, the requests awaiting replies, `execute()` calls |
+//! | [`delivery`] | batching, refresh flags, `seq` checks, the offline send queue |
+//! | [`observability`] | latency and clock offset, alerts, health, stats and their snapshot |
+//! | [`options`] | every option declared once: defaults, profiles, reading, checks |
+//! | [`json`] | JSON plumbing: the zero-copy reader, the writer, number formatting |
+//! | [`errors`], [`text`], [`time`] | what is reported to the app, message text, typed instants |
+//!
+//! Everything is `pub(crate)` unless named below: the public surface is what the native
+//! tests, the fuzz command and the size probe drive (the machine, its options, the
+//! decoders and the values they return).
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+pub mod connection;
+pub mod delivery;
+pub mod errors;
+pub mod json;
+pub mod machine;
+pub mod observability;
+pub mod options;
+pub mod protocols;
+pub mod subscriptions;
+pub mod text;
+pub mod time;

@@ -1,0 +1,244 @@
+//! The protocol seam: how frames are read and requests written, one folder per protocol.
+//!
+//! The machine talks to a protocol only through [`Codec`], the narrow interface below:
+//! read a frame ([`Codec::decode`]: its scope, kinds and verdict in one validating pass
+//! without building a tree), the app-facing text of a delivered frame
+//! ([`Codec::normalize_stamped`]), the URL to open, the subscribe/unsubscribe requests,
+//! what a context id must look like, the heartbeat probe, the default refresh rules and
+//! the optional JS pre-reader. [`Protocol`] is an enum with one variant per protocol and
+//! one `match` per call (static dispatch: no vtable in the wasm, and the hot
+//! [`Codec::decode`] inlines).
+//!
+//! Adding a protocol: a new folder beside [`calimero`] and [`json`] with a type that
+//! implements [`Codec`], and one line in the `protocols!` registration below (its
+//! variant, its option name, its type). The option `protocol`, its error message and
+//! every dispatch come from that line.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+pub mod calimero;
+pub(crate) mod frame_text;
+pub mod inbound;
+pub mod json;
+
+pub use inbound::{EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError, Stamped};
+
+use crate::engine::options::Options;
+
+/// How a protocol checks that the connection is alive.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probe {
+    /// Re-send the subscribe of every context (its reply, or any frame, answers).
+    Resubscribe,
+    /// Send this text (a ping); the frame the codec decodes as [`Inbound::Pong`] answers.
+    Ping(String),
+}
+
+/// A JS pre-reader a protocol offers for its most common frame (see
+/// `src/web/frame_scan.js`): the name it is registered under there, and the longest
+/// frame (in UTF-16 units) it may take, so that it never takes one the byte limit
+/// would refuse.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PreReader {
+    pub name: &'static str,
+    pub max_units: f64,
+}
+
+/// What every protocol provides. Each method is called by the machine (or, for
+/// [`Codec::normalize_stamped`], by the web layer when it delivers a frame).
+pub trait Codec: Sized {
+    /// The codec for validated options.
+    fn new(opts: &Options) -> Self;
+    /// Reads and classifies a frame.
+    fn decode<'a>(&self, text: &'a str) -> Result<Inbound<'a>, FrameError>;
+    /// The app-facing JSON text of an event frame, and a server timestamp found only
+    /// now (inside an event's data), with that event's kind.
+    fn normalize_stamped(&self, text: &str) -> Result<Stamped, FrameError>;
+    /// The URL to open for `base` (the `url` option) and the `token` option.
+    fn connect_url(&self, base: &str, token: Option<&str>) -> String {
+        frame_text::with_token(base, token)
+    }
+    /// The request that subscribes to `ids` (`id`: the SDK's request id).
+    fn subscribe(&self, id: u64, ids: &[String]) -> String;
+    /// The request that unsubscribes from `ids`.
+    fn unsubscribe(&self, id: u64, ids: &[String]) -> String;
+    /// An app call (`execute()`), or `None` when the protocol has none.
+    fn execute(&self, id: u64, context_id: &str, method: &str, args_json: &str) -> Option<String>;
+    /// Checks that a context id is well formed.
+    fn check_scope(&self, id: &str) -> Result<(), String>;
+    /// The heartbeat probe.
+    fn probe(&self) -> Probe;
+    /// The refresh rules used when the app gives none.
+    fn default_rules(&self) -> &'static [(&'static str, &'static [&'static str])];
+    /// The JS pre-reader for frames of at most `max_message_bytes`, if the protocol has one.
+    fn pre_reader(&self, max_message_bytes: f64) -> Option<PreReader> {
+        let _ = max_message_bytes;
+        None
+    }
+}
+
+/// Declares the protocols: the [`ProtocolKind`] names, the [`Protocol`] enum and its
+/// dispatch, from one line per protocol.
+macro_rules! protocols {
+    ($($variant:ident = $name:literal => $codec:ty,)+) => {
+        /// Which wire protocol a manager speaks (the `protocol` option).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ProtocolKind {
+            $($variant,)+
+        }
+
+        impl ProtocolKind {
+            /// Every protocol's option name, in registration order.
+            pub const NAMES: &'static [&'static str] = &[$($name),+];
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($name => Some(ProtocolKind::$variant),)+
+                    _ => None,
+                }
+            }
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ProtocolKind::$variant => $name,)+
+                }
+            }
+        }
+
+        /// A manager's protocol codec with its settings.
+        #[derive(Debug, Clone)]
+        pub enum Protocol {
+            $($variant($codec),)+
+        }
+
+        impl Protocol {
+            /// The codec `opts.protocol` names.
+            pub fn new(opts: &Options) -> Self {
+                match opts.protocol {
+                    $(ProtocolKind::$variant => Protocol::$variant(<$codec as Codec>::new(opts)),)+
+                }
+            }
+
+            pub fn kind(&self) -> ProtocolKind {
+                match self {
+                    $(Protocol::$variant(_) => ProtocolKind::$variant,)+
+                }
+            }
+        }
+
+        /// Forwards each [`Codec`] call to the variant's codec.
+        macro_rules! dispatch {
+            ($self:ident, $p:ident => $call:expr) => {
+                match $self {
+                    $(Protocol::$variant($p) => $call,)+
+                }
+            };
+        }
+    };
+}
+
+// The registration: one line per protocol.
+protocols! {
+    Calimero = "calimero" => calimero::Calimero,
+    Json = "json" => json::Json,
+}
+
+impl Protocol {
+    /// A codec of `kind` with default settings but for the timestamp field.
+    pub fn with_kind(kind: ProtocolKind, timestamp_field: &str) -> Self {
+        let mut opts = Options::defaults("ws://localhost", crate::engine::options::Profile::Default);
+        opts.protocol = kind;
+        opts.timestamp_field = timestamp_field.into();
+        Protocol::new(&opts)
+    }
+
+    /// See [`Codec::decode`].
+    #[inline]
+    pub fn decode<'a>(&self, text: &'a str) -> Result<Inbound<'a>, FrameError> {
+        dispatch!(self, p => p.decode(text))
+    }
+
+    /// The app-facing JSON text of an event frame (see [`Codec::normalize_stamped`]).
+    pub fn normalize(&self, text: &str) -> Result<String, FrameError> {
+        self.normalize_stamped(text).map(|n| n.0)
+    }
+
+    /// See [`Codec::normalize_stamped`].
+    pub fn normalize_stamped(&self, text: &str) -> Result<Stamped, FrameError> {
+        dispatch!(self, p => p.normalize_stamped(text))
+    }
+
+    /// See [`Codec::connect_url`].
+    pub fn connect_url(&self, base: &str, token: Option<&str>) -> String {
+        dispatch!(self, p => p.connect_url(base, token))
+    }
+
+    /// See [`Codec::subscribe`].
+    pub fn subscribe(&self, id: u64, ids: &[String]) -> String {
+        dispatch!(self, p => p.subscribe(id, ids))
+    }
+
+    /// See [`Codec::unsubscribe`].
+    pub fn unsubscribe(&self, id: u64, ids: &[String]) -> String {
+        dispatch!(self, p => p.unsubscribe(id, ids))
+    }
+
+    /// See [`Codec::execute`].
+    pub fn execute(&self, id: u64, context_id: &str, method: &str, args_json: &str) -> Option<String> {
+        dispatch!(self, p => p.execute(id, context_id, method, args_json))
+    }
+
+    /// See [`Codec::check_scope`].
+    pub fn check_context_id(&self, id: &str) -> Result<(), String> {
+        dispatch!(self, p => p.check_scope(id))
+    }
+
+    /// See [`Codec::probe`].
+    pub fn probe(&self) -> Probe {
+        dispatch!(self, p => p.probe())
+    }
+
+    /// See [`Codec::default_rules`].
+    pub fn default_rules(&self) -> &'static [(&'static str, &'static [&'static str])] {
+        dispatch!(self, p => p.default_rules())
+    }
+
+    /// See [`Codec::pre_reader`].
+    pub fn pre_reader(&self, max_message_bytes: f64) -> Option<PreReader> {
+        dispatch!(self, p => p.pre_reader(max_message_bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_is_url_encoded_and_appended() {
+        let p = Protocol::with_kind(ProtocolKind::Calimero, "_server_timestamp");
+        assert_eq!(p.connect_url("ws://h/ws", None), "ws://h/ws");
+        assert_eq!(p.connect_url("ws://h/ws", Some("a b+c/=")), "ws://h/ws?token=a%20b%2Bc%2F%3D");
+        assert_eq!(p.connect_url("ws://h/ws?session=1", Some("t")), "ws://h/ws?session=1&token=t");
+    }
+
+    #[test]
+    fn requests_are_numbered_and_escaped() {
+        let p = Protocol::with_kind(ProtocolKind::Calimero, "_server_timestamp");
+        assert_eq!(
+            p.subscribe(7, &["a".into(), "b\"".into()]),
+            r#"{"id":7,"method":"subscribe","params":{"contextIds":["a","b\""]}}"#
+        );
+        assert_eq!(p.unsubscribe(8, &[]), r#"{"id":8,"method":"unsubscribe","params":{"contextIds":[]}}"#);
+        let j = Protocol::with_kind(ProtocolKind::Json, "_server_timestamp");
+        assert_eq!(j.subscribe(1, &["c".into()]), r#"{"type":"subscribe","contextIds":["c"]}"#);
+    }
+
+    #[test]
+    fn every_registered_name_parses_back() {
+        for name in ProtocolKind::NAMES {
+            assert_eq!(ProtocolKind::parse(name).map(ProtocolKind::name), Some(*name));
+        }
+        assert_eq!(ProtocolKind::parse("mqtt"), None);
+    }
+}

@@ -1,0 +1,191 @@
+//! Subscriptions: which contexts the app wants ([`Subscriptions::wanted`]), the requests
+//! awaiting the server's reply, and what a reply or a refusal means for them. Also the
+//! app's own `execute()` calls ([`executes`]) and the presence a probe makes the node
+//! replay ([`replay`]), both matched to replies by request id.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+pub mod executes;
+pub mod replay;
+
+use crate::engine::time::Instant;
+use alloc::borrow::Cow;
+use alloc::collections::VecDeque;
+
+/// Requests awaiting a reply, at the most; older ones are forgotten.
+pub const MAX_PENDING_REQUESTS: usize = 256;
+/// The first request id the SDK uses: its own ids (subscribes, probes, `execute()`)
+/// count up from 2^40, so an app's raw JSON-RPC `send()` with an id below that never
+/// collides with them (and stays far below 2^53, exact in JS).
+pub const FIRST_REQUEST_ID: u64 = 1 << 40;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum RequestKind {
+    Subscribe,
+    Unsubscribe,
+    /// A heartbeat probe that re-subscribes.
+    Probe,
+}
+
+/// A request on the wire, awaiting its reply.
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub(crate) id: u64,
+    pub(crate) kind: RequestKind,
+    pub(crate) ids: Vec<String>,
+    pub(crate) sent_at: Instant,
+}
+
+impl Request {
+    /// What the request was, for messages.
+    pub(crate) fn what(&self) -> &'static str {
+        match self.kind {
+            RequestKind::Subscribe | RequestKind::Probe => "subscribe",
+            RequestKind::Unsubscribe => "unsubscribe",
+        }
+    }
+}
+
+/// The wanted contexts and the pending requests.
+#[derive(Debug, Clone)]
+pub(crate) struct Subscriptions {
+    wanted: Vec<String>,
+    pending: VecDeque<Request>,
+    next_id: u64,
+}
+
+impl Subscriptions {
+    pub(crate) fn new() -> Self {
+        Subscriptions { wanted: Vec::new(), pending: VecDeque::new(), next_id: FIRST_REQUEST_ID }
+    }
+
+    /// The wanted contexts, in the order they were asked for.
+    pub(crate) fn wanted(&self) -> &[String] {
+        &self.wanted
+    }
+
+    /// Adds `ids` (checked already); returns those not wanted before.
+    pub(crate) fn add<'i>(&mut self, ids: impl IntoIterator<Item = &'i String>) -> Vec<String> {
+        let mut fresh: Vec<String> = Vec::new();
+        for id in ids {
+            if !self.wanted.contains(id) && !fresh.contains(id) {
+                fresh.push(id.clone());
+            }
+        }
+        self.wanted.extend(fresh.iter().cloned());
+        fresh
+    }
+
+    /// Removes `ids`; returns those that were wanted.
+    pub(crate) fn remove(&mut self, ids: &[String]) -> Vec<String> {
+        let gone: Vec<String> = ids.iter().filter(|id| self.wanted.contains(id)).cloned().collect();
+        self.wanted.retain(|s| !gone.contains(s));
+        gone
+    }
+
+    /// A fresh request id (also for `execute()` calls).
+    pub(crate) fn next_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Remembers a request sent at `now` (the oldest is forgotten past the bound).
+    pub(crate) fn sent(&mut self, id: u64, kind: RequestKind, ids: Vec<String>, now: Instant) {
+        if self.pending.len() >= MAX_PENDING_REQUESTS {
+            self.pending.pop_front();
+        }
+        self.pending.push_back(Request { id, kind, ids, sent_at: now });
+    }
+
+    /// Whether a real subscribe of `id` is still unanswered.
+    pub(crate) fn awaiting_subscribe(&self, id: &str) -> bool {
+        self.pending.iter().any(|r| r.kind == RequestKind::Subscribe && r.ids.iter().any(|i| i == id))
+    }
+
+    /// The request a reply answers: by its id, or (json replies carry none) the oldest
+    /// request of its kind.
+    pub(crate) fn answered(&mut self, id: Option<u64>, unsubscribe: bool) -> Option<Request> {
+        let i = match id {
+            Some(id) => self.pending.iter().position(|r| r.id == id),
+            None => self.pending.iter().position(|r| (r.kind == RequestKind::Unsubscribe) == unsubscribe),
+        }?;
+        self.pending.remove(i)
+    }
+
+    /// The request an error reply answers (by id only).
+    pub(crate) fn refused(&mut self, id: Option<u64>) -> Option<Request> {
+        let id = id?;
+        let i = self.pending.iter().position(|r| r.id == id)?;
+        self.pending.remove(i)
+    }
+
+    /// The ids of `req` still wanted that the server left out of `accepted`: no longer
+    /// wanted, and returned to be reported.
+    pub(crate) fn denied(&mut self, req: &Request, accepted: &[Cow<'_, str>]) -> Vec<String> {
+        let denied: Vec<String> =
+            req.ids.iter().filter(|id| self.wanted.contains(id) && !accepted.iter().any(|a| a == id.as_str())).cloned().collect();
+        self.wanted.retain(|s| !denied.contains(s));
+        denied
+    }
+
+    /// The connection is gone: no reply will come.
+    pub(crate) fn forget_pending(&mut self) {
+        self.pending.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn add_and_remove_keep_order_and_skip_repeats() {
+        let mut s = Subscriptions::new();
+        assert_eq!(s.add(&ids(&["a", "b", "a"])), ids(&["a", "b"]));
+        assert_eq!(s.add(&ids(&["b", "c"])), ids(&["c"]));
+        assert_eq!(s.remove(&ids(&["b", "x"])), ids(&["b"]));
+        assert_eq!(s.wanted(), ids(&["a", "c"]));
+    }
+
+    #[test]
+    fn replies_match_by_id_or_by_kind() {
+        let mut s = Subscriptions::new();
+        let a = s.next_id();
+        s.sent(a, RequestKind::Subscribe, ids(&["a"]), Instant(0.0));
+        let b = s.next_id();
+        s.sent(b, RequestKind::Unsubscribe, ids(&["b"]), Instant(1.0));
+        assert_eq!(a, FIRST_REQUEST_ID);
+        assert!(s.awaiting_subscribe("a"));
+        assert_eq!(s.answered(None, true).map(|r| r.id), Some(b));
+        assert_eq!(s.answered(Some(a), false).map(|r| r.id), Some(a));
+        assert!(s.answered(Some(a), false).is_none(), "answered once");
+    }
+
+    #[test]
+    fn denied_ids_leave_the_wanted_list() {
+        let mut s = Subscriptions::new();
+        s.add(&ids(&["a", "b"]));
+        let id = s.next_id();
+        s.sent(id, RequestKind::Subscribe, ids(&["a", "b"]), Instant(0.0));
+        let req = s.answered(Some(id), false).unwrap();
+        assert_eq!(s.denied(&req, &[Cow::Borrowed("a")]), ids(&["b"]));
+        assert_eq!(s.wanted(), ids(&["a"]));
+    }
+
+    #[test]
+    fn pending_requests_are_bounded() {
+        let mut s = Subscriptions::new();
+        for _ in 0..MAX_PENDING_REQUESTS + 5 {
+            let id = s.next_id();
+            s.sent(id, RequestKind::Probe, Vec::new(), Instant(0.0));
+        }
+        assert!(s.answered(Some(FIRST_REQUEST_ID), false).is_none(), "the oldest were forgotten");
+        assert!(s.answered(Some(FIRST_REQUEST_ID + 5), false).is_some());
+    }
+}
