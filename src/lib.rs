@@ -17,6 +17,7 @@ pub mod prelude;
 
 pub mod heap;
 
+#[deny(unreachable_pub)]
 pub mod engine;
 
 #[cfg(target_arch = "wasm32")]

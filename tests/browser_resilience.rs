@@ -198,16 +198,17 @@ async fn offline_and_online_events() {
     let window = web_sys::window().unwrap();
     window.dispatch_event(&web_sys::Event::new("offline").unwrap()).unwrap();
     assert_eq!(m.status(), "reconnecting");
-    // The server counts the socket until the closing handshake ends: wait for it (bounded).
+    // The server counts the socket until the closing handshake ends: wait for it (bounded;
+    // seen to take over 3 s on a loaded 2-core machine).
     let mut given_up = false;
-    for _ in 0..150 {
+    for _ in 0..300 {
         if num(&control(&s, "status", "").await, "connections") == 0.0 {
             given_up = true;
             break;
         }
         sleep(20).await;
     }
-    assert!(given_up, "the socket was not given up within 3 s");
+    assert!(given_up, "the socket was not given up within 6 s");
     assert_eq!(m.status(), "reconnecting", "offline must wait for online, not reconnect");
     window.dispatch_event(&web_sys::Event::new("online").unwrap()).unwrap();
     assert!(wait_status(&m, "open", 3000.0).await, "online must reconnect at once, skipping the backoff wait");

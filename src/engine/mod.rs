@@ -13,14 +13,16 @@
 //! | [`json`] | JSON plumbing: the zero-copy reader, the writer, number formatting |
 //! | [`errors`], [`text`], [`time`] | what is reported to the app, message text, typed instants |
 //!
-//! Everything is `pub(crate)` unless named below: the public surface is what the native
-//! tests, the fuzz command and the size probe drive (the machine, its options, the
-//! decoders and the values they return).
+//! The public surface is what the native tests, the fuzz command and the benches drive:
+//! the machine with its actions, options, errors and timers, the protocols' decoders and
+//! the values they return, the JSON validator, and the latency, health and batch types
+//! the machine hands out. Everything else is `pub(crate)` (`unreachable_pub` is denied
+//! in this tree, so a new `pub` must be reachable on purpose).
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-pub mod connection;
+pub(crate) mod connection;
 pub mod delivery;
 pub mod errors;
 pub mod json;
@@ -28,6 +30,6 @@ pub mod machine;
 pub mod observability;
 pub mod options;
 pub mod protocols;
-pub mod subscriptions;
-pub mod text;
+pub(crate) mod subscriptions;
+pub(crate) mod text;
 pub mod time;

@@ -6,14 +6,14 @@ use crate::prelude::*;
 
 /// A number as a person reads it: whole numbers without a point, others with up to
 /// three decimals; `Infinity`, `-Infinity`, `NaN` as in JavaScript.
-pub fn num(v: f64) -> String {
+pub(crate) fn num(v: f64) -> String {
     let mut s = String::new();
     push_num(&mut s, v);
     s
 }
 
 /// [`num`], appended to `out`.
-pub fn push_num(out: &mut String, v: f64) {
+pub(crate) fn push_num(out: &mut String, v: f64) {
     if v.is_nan() {
         return out.push_str("NaN");
     }
@@ -68,7 +68,7 @@ pub fn push_num(out: &mut String, v: f64) {
 }
 
 /// The decimal digits of `v` (no `core::fmt`: it would add kilobytes to the wasm).
-pub fn push_digits(out: &mut String, mut v: u64) {
+pub(crate) fn push_digits(out: &mut String, mut v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -85,7 +85,7 @@ pub fn push_digits(out: &mut String, mut v: u64) {
 }
 
 /// A piece of a message built with [`cat!`](crate::cat): text as is, numbers in decimal.
-pub trait Piece {
+pub(crate) trait Piece {
     fn push_to(&self, out: &mut String);
 }
 
@@ -178,7 +178,7 @@ pub fn write_string(out: &mut String, s: &str) {
 }
 
 /// `s` in double quotes, JSON-escaped.
-pub fn quoted(s: &str) -> String {
+pub(crate) fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     write_string(&mut out, s);
     out

@@ -12,15 +12,15 @@ use crate::prelude::*;
 /// A small deterministic PRNG (xorshift64*), seeded by the web layer from
 /// `Math.random`, by tests with a constant.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Rng(seed | 1)
     }
 
     /// A uniform draw in `[0, 1)`.
-    pub fn next_f64(&mut self) -> f64 {
+    pub(crate) fn next_f64(&mut self) -> f64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -31,7 +31,7 @@ impl Rng {
 
 /// Backoff settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BackoffConfig {
+pub(crate) struct BackoffConfig {
     pub initial_ms: f64,
     pub max_ms: f64,
     pub multiplier: f64,
@@ -42,7 +42,7 @@ pub struct BackoffConfig {
 
 /// The retry counter and its rules.
 #[derive(Debug, Clone)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     pub cfg: BackoffConfig,
     /// Retries started since the last stable connection (or `connect()`).
     retries: u32,
@@ -51,19 +51,19 @@ pub struct Backoff {
 }
 
 impl Backoff {
-    pub fn new(cfg: BackoffConfig) -> Self {
+    pub(crate) fn new(cfg: BackoffConfig) -> Self {
         Backoff { cfg, retries: 0, stable: false }
     }
 
     /// `connect()` by the app starts afresh.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.retries = 0;
         self.stable = false;
     }
 
     /// A connection opened at `opened_at` is still open at `now`: once it has been
     /// up `min_uptime_ms`, the counter resets.
-    pub fn check_uptime(&mut self, opened_at: f64, now: f64) {
+    pub(crate) fn check_uptime(&mut self, opened_at: f64, now: f64) {
         if now - opened_at >= self.cfg.min_uptime_ms {
             self.retries = 0;
             self.stable = true;
@@ -71,7 +71,7 @@ impl Backoff {
     }
 
     /// When the counter resets for a connection opened at `opened_at`.
-    pub fn uptime_deadline(&self, opened_at: f64) -> Option<f64> {
+    pub(crate) fn uptime_deadline(&self, opened_at: f64) -> Option<f64> {
         if self.stable && self.retries == 0 {
             None
         } else {
@@ -80,7 +80,7 @@ impl Backoff {
     }
 
     /// Plans the next retry: `None` when the attempts are used up, else the delay.
-    pub fn next_delay(&mut self, rng: &mut Rng) -> Option<f64> {
+    pub(crate) fn next_delay(&mut self, rng: &mut Rng) -> Option<f64> {
         if (self.retries as f64) >= self.cfg.max_attempts {
             return None;
         }
@@ -96,19 +96,13 @@ impl Backoff {
     }
 
     /// Retries started since the last stable connection.
-    pub fn retries(&self) -> u32 {
+    pub(crate) fn retries(&self) -> u32 {
         self.retries
-    }
-
-    /// The connection about to drop had been marked stable (opened long enough).
-    pub fn mark_stable(&mut self) {
-        self.retries = 0;
-        self.stable = true;
     }
 
     /// The connection about to drop was given up on purpose (the browser went offline):
     /// the next retry waits its delay even if the connection had been stable.
-    pub fn forgo_immediate(&mut self) {
+    pub(crate) fn forgo_immediate(&mut self) {
         self.stable = false;
     }
 }

@@ -19,7 +19,7 @@ use crate::engine::time::{Duration, Instant};
 pub const FIRST_PROBE_DELAY_MS: f64 = 1000.0;
 /// How much longer than the heartbeat timeout a silence must last to count as a clock
 /// jump: timers fire a few ms late, and up to a second late in background tabs.
-pub const CLOCK_JUMP_SLACK_MS: f64 = 1000.0;
+pub(crate) const CLOCK_JUMP_SLACK_MS: f64 = 1000.0;
 
 /// The outstanding probe.
 #[derive(Debug, Clone, Copy)]

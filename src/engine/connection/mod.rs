@@ -5,8 +5,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-pub mod backoff;
-pub mod heartbeat;
+pub(crate) mod backoff;
+pub(crate) mod heartbeat;
 
 use crate::engine::time::{Duration, Instant};
 

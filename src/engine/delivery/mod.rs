@@ -4,5 +4,5 @@
 
 pub mod batcher;
 pub mod refresh;
-pub mod send_queue;
-pub mod sequence;
+pub(crate) mod send_queue;
+pub(crate) mod sequence;

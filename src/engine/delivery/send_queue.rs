@@ -10,7 +10,7 @@ use alloc::collections::VecDeque;
 
 /// Why a queued message was dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DropCause {
+pub(crate) enum DropCause {
     /// The queue was full and this, the oldest, made room (`dropOldest`).
     Overflow,
     /// The queue was full and this, the newest, was refused (`rejectNew`).
@@ -23,7 +23,7 @@ pub enum DropCause {
 
 /// A bounded FIFO of outgoing texts.
 #[derive(Debug, Clone)]
-pub struct SendQueue {
+pub(crate) struct SendQueue {
     /// `(text, queued at, tag)`: the tag is the request id of an `execute()` (0 for a
     /// plain `send()`), so a dropped or expired one can settle its Promise.
     items: VecDeque<(String, f64, u64)>,
@@ -33,17 +33,18 @@ pub struct SendQueue {
 }
 
 impl SendQueue {
-    pub fn new(max: usize, ttl_ms: f64, overflow: QueueOverflow) -> Self {
+    pub(crate) fn new(max: usize, ttl_ms: f64, overflow: QueueOverflow) -> Self {
         SendQueue { items: VecDeque::new(), max, ttl_ms, overflow }
     }
 
-    pub fn push(&mut self, text: String, now: f64) -> (Option<(String, DropCause)>, bool) {
+    #[cfg(test)]
+    pub(crate) fn push(&mut self, text: String, now: f64) -> (Option<(String, DropCause)>, bool) {
         let (dropped, queued) = self.push_tagged(text, now, 0);
         (dropped.map(|(t, _, c)| (t, c)), queued)
     }
 
     /// [`SendQueue::push`] with a tag; what was dropped comes back with its tag.
-    pub fn push_tagged(&mut self, text: String, now: f64, tag: u64) -> (Option<(String, u64, DropCause)>, bool) {
+    pub(crate) fn push_tagged(&mut self, text: String, now: f64, tag: u64) -> (Option<(String, u64, DropCause)>, bool) {
         if self.items.len() < self.max {
             self.items.push_back((text, now, tag));
             return (None, true);
@@ -61,12 +62,13 @@ impl SendQueue {
         }
     }
 
-    pub fn expire(&mut self, now: f64) -> Vec<String> {
+    #[cfg(test)]
+    pub(crate) fn expire(&mut self, now: f64) -> Vec<String> {
         self.expire_tagged(now).into_iter().map(|(t, _)| t).collect()
     }
 
     /// Removes and returns the messages older than the TTL, with their tags.
-    pub fn expire_tagged(&mut self, now: f64) -> Vec<(String, u64)> {
+    pub(crate) fn expire_tagged(&mut self, now: f64) -> Vec<(String, u64)> {
         let mut gone = Vec::new();
         if self.ttl_ms <= 0.0 {
             return gone;
@@ -82,24 +84,25 @@ impl SendQueue {
         gone
     }
 
-    pub fn next_expiry(&self) -> Option<f64> {
+    pub(crate) fn next_expiry(&self) -> Option<f64> {
         if self.ttl_ms <= 0.0 {
             return None;
         }
         self.items.front().map(|(_, at, _)| at + self.ttl_ms)
     }
 
-    pub fn drain(&mut self) -> impl Iterator<Item = String> + '_ {
+    #[cfg(test)]
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = String> + '_ {
         ::core::iter::from_fn(move || self.pop_tagged().map(|(t, _)| t))
     }
 
     /// The oldest message, with its tag.
-    pub fn pop_tagged(&mut self) -> Option<(String, u64)> {
+    pub(crate) fn pop_tagged(&mut self) -> Option<(String, u64)> {
         self.items.pop_front().map(|(t, _, g)| (t, g))
     }
 
     /// Removes the message tagged `tag` (never 0), if it is still queued.
-    pub fn remove_tag(&mut self, tag: u64) {
+    pub(crate) fn remove_tag(&mut self, tag: u64) {
         // Rebuilt with push/pop only (VecDeque::remove would add its wrap-around copy
         // to the wasm); a rare path: a queued execute() that timed out or was closed.
         let mut kept = VecDeque::with_capacity(self.items.len());
@@ -111,11 +114,12 @@ impl SendQueue {
         self.items = kept;
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.items.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 }

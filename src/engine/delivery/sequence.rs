@@ -11,11 +11,11 @@ use crate::prelude::*;
 use alloc::collections::VecDeque;
 
 /// Scopes tracked at the most.
-pub const MAX_SCOPES: usize = 4096;
+pub(crate) const MAX_SCOPES: usize = 4096;
 
 /// What a frame's `seq` says.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum SeqCheck {
+pub(crate) enum SeqCheck {
     /// The expected next number, or the first one seen.
     InOrder,
     /// Numbers were skipped: `expected` came not, `received` did.
@@ -25,7 +25,7 @@ pub enum SeqCheck {
 }
 
 #[derive(Debug, Default)]
-pub struct SequenceTracker {
+pub(crate) struct SequenceTracker {
     /// `(scope, last seq)` sorted by scope, for binary search.
     last: Vec<(Box<str>, f64)>,
     /// Scopes in insertion order, for eviction.
@@ -33,7 +33,7 @@ pub struct SequenceTracker {
 }
 
 impl SequenceTracker {
-    pub fn check(&mut self, scope: &str, seq: f64) -> SeqCheck {
+    pub(crate) fn check(&mut self, scope: &str, seq: f64) -> SeqCheck {
         match self.last.binary_search_by(|(k, _)| (**k).cmp(scope)) {
             Ok(i) => {
                 let last = &mut self.last[i].1;
@@ -68,17 +68,14 @@ impl SequenceTracker {
     }
 
     /// Forgets everything (after a reconnect the server's numbering may restart).
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.last.clear();
         self.order.clear();
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.last.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.last.is_empty()
     }
 }
 

@@ -5,7 +5,7 @@
 const INTEGRAL_FROM: f64 = 4_503_599_627_370_496.0;
 
 /// Towards zero.
-pub fn trunc(x: f64) -> f64 {
+pub(crate) fn trunc(x: f64) -> f64 {
     if x.is_nan() || x.abs() >= INTEGRAL_FROM {
         x
     } else {
@@ -13,18 +13,18 @@ pub fn trunc(x: f64) -> f64 {
     }
 }
 
-pub fn floor(x: f64) -> f64 {
+pub(crate) fn floor(x: f64) -> f64 {
     let t = trunc(x);
     if t > x { t - 1.0 } else { t }
 }
 
-pub fn ceil(x: f64) -> f64 {
+pub(crate) fn ceil(x: f64) -> f64 {
     let t = trunc(x);
     if t < x { t + 1.0 } else { t }
 }
 
 /// Half away from zero, like `f64::round`.
-pub fn round(x: f64) -> f64 {
+pub(crate) fn round(x: f64) -> f64 {
     let t = trunc(x);
     let rest = x - t;
     if rest >= 0.5 {
@@ -36,12 +36,12 @@ pub fn round(x: f64) -> f64 {
     }
 }
 
-pub fn fract(x: f64) -> f64 {
+pub(crate) fn fract(x: f64) -> f64 {
     x - trunc(x)
 }
 
 /// `base^exp` by squaring: the algorithm of LLVM's `powi`, so results match `f64::powi`.
-pub fn powi(mut base: f64, exp: i32) -> f64 {
+pub(crate) fn powi(mut base: f64, exp: i32) -> f64 {
     let mut n = exp.unsigned_abs();
     let mut r = 1.0;
     loop {

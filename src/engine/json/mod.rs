@@ -2,6 +2,6 @@
 //! borrows from the frame text ([`reader`]), a writer for structured values
 //! ([`writer`]), and number parsing and formatting without `core::fmt` ([`float`]).
 
-pub mod float;
+pub(crate) mod float;
 pub mod reader;
-pub mod writer;
+pub(crate) mod writer;

@@ -9,13 +9,13 @@ use crate::engine::json::reader::write_string;
 use crate::engine::text::push_num;
 
 /// An object being written into `out`; closed by [`Obj::end`].
-pub struct Obj<'a> {
+pub(crate) struct Obj<'a> {
     out: &'a mut String,
     first: bool,
 }
 
 impl<'a> Obj<'a> {
-    pub fn start(out: &'a mut String) -> Self {
+    pub(crate) fn start(out: &'a mut String) -> Self {
         out.push('{');
         Obj { out, first: true }
     }
@@ -31,34 +31,34 @@ impl<'a> Obj<'a> {
     }
 
     /// A number; `NaN` and infinities (not JSON) as `null`.
-    pub fn num(&mut self, k: &str, v: f64) -> &mut Self {
+    pub(crate) fn num(&mut self, k: &str, v: f64) -> &mut Self {
         let out = self.key(k);
         if v.is_finite() { push_num(out, v) } else { out.push_str("null") }
         self
     }
 
     /// A number, or `null` for `None`.
-    pub fn opt(&mut self, k: &str, v: Option<f64>) -> &mut Self {
+    pub(crate) fn opt(&mut self, k: &str, v: Option<f64>) -> &mut Self {
         match v {
             Some(v) => self.num(k, v),
             None => self.raw(k, "null"),
         }
     }
 
-    pub fn str(&mut self, k: &str, v: &str) -> &mut Self {
+    pub(crate) fn str(&mut self, k: &str, v: &str) -> &mut Self {
         let out = self.key(k);
         write_string(out, v);
         self
     }
 
     /// Text that is already JSON.
-    pub fn raw(&mut self, k: &str, json: &str) -> &mut Self {
+    pub(crate) fn raw(&mut self, k: &str, json: &str) -> &mut Self {
         self.key(k).push_str(json);
         self
     }
 
     /// A nested object written by `f`.
-    pub fn obj(&mut self, k: &str, f: impl FnOnce(&mut Obj<'_>)) -> &mut Self {
+    pub(crate) fn obj(&mut self, k: &str, f: impl FnOnce(&mut Obj<'_>)) -> &mut Self {
         let out = self.key(k);
         let mut inner = Obj::start(out);
         f(&mut inner);
@@ -67,7 +67,7 @@ impl<'a> Obj<'a> {
     }
 
     /// An array of numbers.
-    pub fn nums(&mut self, k: &str, vs: impl Iterator<Item = f64>) -> &mut Self {
+    pub(crate) fn nums(&mut self, k: &str, vs: impl Iterator<Item = f64>) -> &mut Self {
         let out = self.key(k);
         out.push('[');
         for (i, v) in vs.enumerate() {
@@ -81,7 +81,7 @@ impl<'a> Obj<'a> {
     }
 
     /// An array of strings.
-    pub fn strs<'s>(&mut self, k: &str, vs: impl Iterator<Item = &'s str>) -> &mut Self {
+    pub(crate) fn strs<'s>(&mut self, k: &str, vs: impl Iterator<Item = &'s str>) -> &mut Self {
         let out = self.key(k);
         out.push('[');
         for (i, v) in vs.enumerate() {
@@ -94,7 +94,7 @@ impl<'a> Obj<'a> {
         self
     }
 
-    pub fn end(self) {
+    pub(crate) fn end(self) {
         self.out.push('}');
     }
 }

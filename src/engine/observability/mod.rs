@@ -6,4 +6,4 @@ pub mod alerts;
 pub mod health;
 pub mod latency;
 pub mod snapshot;
-pub mod stats;
+pub(crate) mod stats;

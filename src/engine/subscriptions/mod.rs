@@ -6,15 +6,15 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-pub mod executes;
-pub mod replay;
+pub(crate) mod executes;
+pub(crate) mod replay;
 
 use crate::engine::time::Instant;
 use alloc::borrow::Cow;
 use alloc::collections::VecDeque;
 
 /// Requests awaiting a reply, at the most; older ones are forgotten.
-pub const MAX_PENDING_REQUESTS: usize = 256;
+pub(crate) const MAX_PENDING_REQUESTS: usize = 256;
 /// The first request id the SDK uses: its own ids (subscribes, probes, `execute()`)
 /// count up from 2^40, so an app's raw JSON-RPC `send()` with an id below that never
 /// collides with them (and stays far below 2^53, exact in JS).
