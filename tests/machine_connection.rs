@@ -919,3 +919,27 @@ fn json_unsubscribed_reply_is_not_taken_for_a_subscribe_reply() {
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].context_ids, vec!["room-c".to_string()]);
 }
+
+/// The timers table: in each state the next deadline belongs to the rule that owns it.
+#[test]
+fn the_next_deadline_names_its_timer() {
+    use calimero_socket::engine::machine::timers::Timer;
+    let mut o = calimero_opts();
+    o.metrics_interval_ms = 0.0;
+    let mut h = Harness::new(o.clone());
+    h.connect();
+    let connect = o.connect_timeout_ms;
+    assert_eq!(h.m.next_timer().map(|(t, at)| (t, at.ms())), Some((Timer::ConnectTimeout, connect)));
+    h.on_open();
+    assert_eq!(h.m.next_timer().map(|(t, at)| (t, at.ms())), Some((Timer::Heartbeat, FIRST_PROBE_DELAY_MS)));
+    h.frame(&state_mutation(&ctx(1), &[("MessageSent", "{}")]));
+    assert_eq!(h.m.next_timer().map(|(t, _)| t), Some(Timer::Batch), "the batch window is the earliest");
+    h.advance_by(o.batch_window_ms);
+    h.on_close(1006);
+    let (t, at) = h.m.next_timer().expect("a retry is planned");
+    assert!(t == Timer::Retry && at.ms() >= h.now, "{t:?} at {}", at.ms());
+    h.visible(false);
+    assert_ne!(h.m.next_timer().map(|(t, _)| t), Some(Timer::Retry), "no retry while hidden");
+    h.close();
+    assert_eq!(h.m.next_timer(), None, "closed: no timer");
+}
