@@ -1,4 +1,4 @@
-//! The options table (src/core/options/mod.rs) is the one declaration of every option;
+//! The options table (src/engine/options/mod.rs) is the one declaration of every option;
 //! the TypeScript types and the README must say the same: every option, its type and
 //! its default, and no option that does not exist.
 #![cfg(not(target_arch = "wasm32"))]

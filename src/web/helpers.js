@@ -65,7 +65,7 @@ export function afterAll(promises, done) {
 }
 
 // The options object (or subscribe's array) as the JSON text the core reads
-// (src/core/options_text.rs): values JSON cannot carry become "\u0000<type>" markers.
+// (src/engine/options/value.rs): values JSON cannot carry become "\u0000<type>" markers.
 export function jsonOf(o) {
   const t = typeof o;
   if (o === undefined || t === 'function' || t === 'symbol' || t === 'bigint') return '\u0000' + t;

@@ -136,7 +136,7 @@ pub fn members<'a>(text: &'a str, known: &[&'static str]) -> Result<Vec<(&'stati
     Ok(out)
 }
 
-// The readers an option declares (src/core/options/mod.rs): one per kind of value.
+// The readers an option declares (src/engine/options/mod.rs): one per kind of value.
 
 pub fn number(v: Val<'_>, key: &'static str) -> Result<f64, OptionError> {
     match v {
