@@ -12,6 +12,7 @@
 mod frame_corpus;
 
 use calimero_socket::engine::protocols::calimero::{decode, normalize};
+use calimero_socket::engine::options::{Options, Profile};
 use calimero_socket::engine::protocols::{EventClass, Inbound, Protocol, ProtocolKind};
 use calimero_socket::FrameScanner;
 use frame_corpus::*;
@@ -54,7 +55,7 @@ impl Probe {
         let l = last.clone();
         let slow = Closure::<dyn FnMut(f64, JsValue)>::new(move |_now, _data| *l.borrow_mut() = Verdict::Slow);
         // The reader the Calimero protocol names for itself.
-        let reader = Protocol::with_kind(ProtocolKind::Calimero, "_server_timestamp").pre_reader(1e9).expect("calimero has a pre-reader").name;
+        let reader = Protocol::new(ProtocolKind::Calimero, &Options::defaults("ws://h", Profile::Default).codec_settings()).pre_reader(1e9).expect("calimero has a pre-reader").name;
         scanner.bind(fast.as_ref(), slow.as_ref(), reader, max_units);
         Probe { scanner, last, _fast: fast, _slow: slow }
     }

@@ -7,7 +7,7 @@ mod common;
 use calimero_socket::engine::observability::alerts::Severity;
 use calimero_socket::engine::observability::health::{Health, Quality};
 use calimero_socket::engine::observability::latency::{CLIENT_CLOCK_STEP_MS, MAX_KIND_WINDOWS};
-use calimero_socket::engine::observability::snapshot::stats_json;
+use calimero_socket::engine::machine::snapshot::stats_json;
 use calimero_socket::engine::machine::{Action, Status};
 use common::*;
 

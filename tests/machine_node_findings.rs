@@ -121,7 +121,7 @@ fn a_bad_stamp_inside_calimero_event_data_is_refused() {
     assert_eq!((s.count, s.min), (1, 40.0));
     assert_eq!(error_codes(&h.take()), [ErrorCode::BadTimestamp]);
     // The decoder hands a string stamp over as NaN, so it is refused, not skipped.
-    let p = Protocol::with_kind(ProtocolKind::Calimero, "_server_timestamp");
+    let p = Protocol::new(ProtocolKind::Calimero, &calimero_opts().codec_settings());
     let f = state_mutation(&ctx(1), &[("MessageSent", r#"{"id":"m","_server_timestamp":"later"}"#)]);
     let (_, stamp) = p.normalize_stamped(&f).unwrap();
     assert!(stamp.unwrap().0.is_nan());
@@ -224,7 +224,7 @@ fn presence_a_probe_makes_the_node_replay_is_dropped() {
 
 #[test]
 fn presence_state_bytes_are_decoded() {
-    let p = Protocol::with_kind(ProtocolKind::Calimero, "_server_timestamp");
+    let p = Protocol::new(ProtocolKind::Calimero, &calimero_opts().codec_settings());
     let out = p.normalize(&ephemeral(&ctx(1), Some(7))).unwrap();
     assert!(out.contains(r#""state":{"typing":true}"#), "{out}");
     assert!(out.contains(r#""ageMs":7"#), "{out}");

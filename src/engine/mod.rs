@@ -8,10 +8,10 @@
 //! | [`connection`] | connection states, reconnect backoff, the heartbeat |
 //! | [`subscriptions`] | what is subscribed, the requests awaiting replies, `execute()` calls |
 //! | [`delivery`] | batching, refresh flags, `seq` checks, the offline send queue |
-//! | [`observability`] | latency and clock offset, alerts, health, stats and their snapshot |
+//! | [`observability`] | latency and clock offset, alerts, health, stats |
 //! | [`options`] | every option declared once: defaults, profiles, reading, checks |
-//! | [`json`] | JSON plumbing: the zero-copy reader, the writer, number formatting |
-//! | [`errors`], [`text`], [`time`] | what is reported to the app, message text, typed instants |
+//! | [`json`] | JSON plumbing: the zero-copy reader, the writer |
+//! | [`errors`], [`text`], [`float`], [`time`] | what is reported to the app, message text, the `f64` functions `no_std` lacks, typed instants |
 //!
 //! The public surface is what the native tests, the fuzz command and the benches drive:
 //! the machine with its actions, options, errors and timers, the protocols' decoders and
@@ -25,6 +25,7 @@ use crate::prelude::*;
 pub(crate) mod connection;
 pub mod delivery;
 pub mod errors;
+pub(crate) mod float;
 pub mod json;
 pub mod machine;
 pub mod observability;

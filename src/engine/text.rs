@@ -32,7 +32,7 @@ pub(crate) fn push_num(out: &mut String, v: f64) {
             out.push('-');
         }
         let mut digits = String::new();
-        push_digits(&mut digits, crate::engine::json::float::round(m) as u64);
+        push_digits(&mut digits, crate::engine::float::round(m) as u64);
         let digits = digits.trim_end_matches('0');
         out.push_str(digits.get(..1).unwrap_or("0"));
         if let Some(rest) = digits.get(1..).filter(|r| !r.is_empty()) {
@@ -42,13 +42,13 @@ pub(crate) fn push_num(out: &mut String, v: f64) {
         out.push_str("e+");
         return push_digits(out, exp);
     }
-    if crate::engine::json::float::fract(v) == 0.0 {
+    if crate::engine::float::fract(v) == 0.0 {
         if v < 0.0 {
             out.push('-');
         }
         return push_digits(out, v.abs() as u64);
     }
-    let scaled = crate::engine::json::float::round(v.abs() * 1000.0) as u64;
+    let scaled = crate::engine::float::round(v.abs() * 1000.0) as u64;
     let (whole, frac) = (scaled / 1000, (scaled % 1000) as u32);
     if v < 0.0 && scaled != 0 {
         out.push('-');

@@ -193,7 +193,7 @@ pub fn error_value(e: &SdkError) -> JsValue {
 
 /// The `stats()` snapshot (written by the core as JSON text).
 pub fn stats_value(m: &mut Machine<Kept>, now: f64) -> JsValue {
-    let text = crate::engine::observability::snapshot::stats_json(m, now, memory_bytes());
+    let text = crate::engine::machine::snapshot::stats_json(m, now, memory_bytes());
     JSON::parse(&text).unwrap_or(JsValue::NULL)
 }
 

@@ -21,7 +21,7 @@ use super::page_events::{PageEvent, PageEvents};
 use super::socket::{FrameScanner, ScanHandlers, Socket, SocketEvent};
 use crate::engine::errors::{ErrorCode, SdkError};
 use crate::engine::machine::{Action, Machine};
-use crate::engine::observability::snapshot;
+use crate::engine::machine::snapshot;
 use js_sys::{Array, Function, Object, Promise};
 use core::cell::RefCell;
 use alloc::rc::{Rc, Weak};

@@ -25,7 +25,7 @@ mod runtime;
 
 use crate::engine::machine::{Action, Machine};
 use crate::engine::options::read_options;
-use crate::engine::observability::snapshot;
+use crate::engine::machine::snapshot;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -91,7 +91,7 @@ impl Backoff {
             return Some(0.0);
         }
         let exp = (self.retries - 1).min(1000) as i32;
-        let ceiling = (self.cfg.initial_ms * crate::engine::json::float::powi(self.cfg.multiplier, exp)).min(self.cfg.max_ms);
+        let ceiling = (self.cfg.initial_ms * crate::engine::float::powi(self.cfg.multiplier, exp)).min(self.cfg.max_ms);
         Some(rng.next_f64() * ceiling)
     }
 

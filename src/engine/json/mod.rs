@@ -1,7 +1,6 @@
 //! JSON plumbing shared by the protocols and the snapshot: a validating reader that
-//! borrows from the frame text ([`reader`]), a writer for structured values
-//! ([`writer`]), and number parsing and formatting without `core::fmt` ([`float`]).
+//! borrows from the frame text ([`reader`]) and a writer for structured values
+//! ([`writer`]).
 
-pub(crate) mod float;
 pub mod reader;
 pub(crate) mod writer;

@@ -596,11 +596,11 @@ fn parse_number(t: &str) -> f64 {
     }
     let mut v = mant as f64;
     if exp10 > 0 {
-        v *= crate::engine::json::float::powi(10.0, exp10.min(400));
+        v *= crate::engine::float::powi(10.0, exp10.min(400));
     } else if exp10 < 0 {
         // Dividing by an exact power of ten is more precise than multiplying by 1e-k.
         let k = (-exp10).min(400);
-        v = if k <= 22 { v / crate::engine::json::float::powi(10.0, k) } else { v / 1e22 / crate::engine::json::float::powi(10.0, k - 22) };
+        v = if k <= 22 { v / crate::engine::float::powi(10.0, k) } else { v / 1e22 / crate::engine::float::powi(10.0, k - 22) };
     }
     if neg {
         -v

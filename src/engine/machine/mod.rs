@@ -14,7 +14,8 @@
 //! - [`inputs`]: what the app, the page and the socket tell the machine;
 //! - [`frames`]: what a frame does (events, replies, errors, pongs, stamps);
 //! - [`rules`]: what runs on every input (`advance`): timeouts, retries, probes,
-//!   expiries, batches, health, metrics.
+//!   expiries, batches, health, metrics;
+//! - [`snapshot`]: `stats()`, notices and alerts as JSON text for JS.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -22,6 +23,7 @@ use crate::prelude::*;
 mod frames;
 mod inputs;
 mod rules;
+pub mod snapshot;
 pub mod timers;
 
 pub use crate::engine::connection::heartbeat::FIRST_PROBE_DELAY_MS;
@@ -145,7 +147,7 @@ impl<P: Clone> Machine<P> {
     /// the index cannot hold are a range error of `refreshRules`; a malformed initial
     /// context id a type error of `contextIds`.
     pub fn new(opts: Options, seed: u64) -> Result<Self, OptionError> {
-        let protocol = Protocol::new(&opts);
+        let protocol = Protocol::new(opts.protocol, &opts.codec_settings());
         let bad_rules = |msg: String| OptionError::range_error("refreshRules", msg);
         let rules = match &opts.refresh_rules {
             Some(r) => RefreshRules::new(r, &opts.critical_kinds).map_err(bad_rules)?,

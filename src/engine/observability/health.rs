@@ -50,9 +50,9 @@ impl Recent {
         if !self.started_set {
             self.started = now;
             self.started_set = true;
-            self.head = crate::engine::json::float::floor(now / BUCKET_MS) as i64;
+            self.head = crate::engine::float::floor(now / BUCKET_MS) as i64;
         }
-        let idx = crate::engine::json::float::floor(now / BUCKET_MS) as i64;
+        let idx = crate::engine::float::floor(now / BUCKET_MS) as i64;
         if idx > self.head {
             let steps = (idx - self.head).min(BUCKETS as i64);
             for s in 1..=steps {

@@ -87,7 +87,7 @@ pub fn stamp_step_ms(v: f64) -> Option<f64> {
     let mut scale = 1.0;
     for _ in 0..9 {
         let x = v * scale;
-        if (x - crate::engine::json::float::round(x)).abs() <= x * 1e-15 {
+        if (x - crate::engine::float::round(x)).abs() <= x * 1e-15 {
             break;
         }
         scale *= 10.0;
@@ -157,7 +157,7 @@ impl Window {
         let mut sorted = self.ring.clone();
         heap_sort(&mut sorted);
         let n = sorted.len();
-        let pick = |p: f64| sorted[(crate::engine::json::float::ceil((n as f64) * p) as usize).clamp(1, n) - 1] as f64;
+        let pick = |p: f64| sorted[(crate::engine::float::ceil((n as f64) * p) as usize).clamp(1, n) - 1] as f64;
         let sum: f64 = sorted.iter().map(|&v| v as f64).sum();
         Summary {
             count: self.count,

@@ -57,7 +57,7 @@ impl Check<f64> for NumberRule {
             Range::Whole(min, max) => (min, max, true),
             Range::Within(min, max) => (min, max, false),
         };
-        if v.is_finite() && (!whole || crate::engine::json::float::fract(v) == 0.0) && v >= min && v <= max {
+        if v.is_finite() && (!whole || crate::engine::float::fract(v) == 0.0) && v >= min && v <= max {
             return Ok(());
         }
         let what = if whole { "must be a whole number from " } else { "must be from " };

@@ -219,6 +219,15 @@ declare_options! {
 }
 
 impl Options {
+    /// What the protocol's codec reads of these options.
+    pub fn codec_settings(&self) -> crate::engine::protocols::Settings<'_> {
+        crate::engine::protocols::Settings {
+            timestamp_field: &self.timestamp_field,
+            pong_type: &self.pong_type,
+            ping_message: &self.ping_message,
+        }
+    }
+
     /// Checks every field's rule, the URL, and the rules that tie two options.
     pub fn validate(&self) -> Result<(), OptionError> {
         check_url(&self.url)?;

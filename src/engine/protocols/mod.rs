@@ -24,7 +24,16 @@ pub mod json;
 
 pub use inbound::{EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError, Stamped};
 
-use crate::engine::options::Options;
+
+/// What a codec is built from: the options it reads (`timestampField`, `pongType`,
+/// `pingMessage`), lent by the options (`Options::codec_settings`), so this seam does
+/// not depend on the options module.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings<'a> {
+    pub timestamp_field: &'a str,
+    pub pong_type: &'a str,
+    pub ping_message: &'a str,
+}
 
 /// How a protocol checks that the connection is alive.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +58,7 @@ pub struct PreReader {
 /// [`Codec::normalize_stamped`], by the web layer when it delivers a frame).
 pub trait Codec: Sized {
     /// The codec for validated options.
-    fn new(opts: &Options) -> Self;
+    fn new(settings: &Settings<'_>) -> Self;
     /// Reads and classifies a frame.
     fn decode<'a>(&self, text: &'a str) -> Result<Inbound<'a>, FrameError>;
     /// The app-facing JSON text of an event frame, and a server timestamp found only
@@ -113,10 +122,10 @@ macro_rules! protocols {
         }
 
         impl Protocol {
-            /// The codec `opts.protocol` names.
-            pub fn new(opts: &Options) -> Self {
-                match opts.protocol {
-                    $(ProtocolKind::$variant => Protocol::$variant(<$codec as Codec>::new(opts)),)+
+            /// The codec of `kind`.
+            pub fn new(kind: ProtocolKind, settings: &Settings<'_>) -> Self {
+                match kind {
+                    $(ProtocolKind::$variant => Protocol::$variant(<$codec as Codec>::new(settings)),)+
                 }
             }
 
@@ -145,14 +154,6 @@ protocols! {
 }
 
 impl Protocol {
-    /// A codec of `kind` with default settings but for the timestamp field.
-    pub fn with_kind(kind: ProtocolKind, timestamp_field: &str) -> Self {
-        let mut opts = Options::defaults("ws://localhost", crate::engine::options::Profile::Default);
-        opts.protocol = kind;
-        opts.timestamp_field = timestamp_field.into();
-        Protocol::new(&opts)
-    }
-
     /// See [`Codec::decode`].
     #[inline]
     pub fn decode<'a>(&self, text: &'a str) -> Result<Inbound<'a>, FrameError> {
@@ -214,9 +215,11 @@ impl Protocol {
 mod tests {
     use super::*;
 
+    const SETTINGS: Settings<'static> = Settings { timestamp_field: "_server_timestamp", pong_type: "pong", ping_message: "{}" };
+
     #[test]
     fn token_is_url_encoded_and_appended() {
-        let p = Protocol::with_kind(ProtocolKind::Calimero, "_server_timestamp");
+        let p = Protocol::new(ProtocolKind::Calimero, &SETTINGS);
         assert_eq!(p.connect_url("ws://h/ws", None), "ws://h/ws");
         assert_eq!(p.connect_url("ws://h/ws", Some("a b+c/=")), "ws://h/ws?token=a%20b%2Bc%2F%3D");
         assert_eq!(p.connect_url("ws://h/ws?session=1", Some("t")), "ws://h/ws?session=1&token=t");
@@ -224,13 +227,13 @@ mod tests {
 
     #[test]
     fn requests_are_numbered_and_escaped() {
-        let p = Protocol::with_kind(ProtocolKind::Calimero, "_server_timestamp");
+        let p = Protocol::new(ProtocolKind::Calimero, &SETTINGS);
         assert_eq!(
             p.subscribe(7, &["a".into(), "b\"".into()]),
             r#"{"id":7,"method":"subscribe","params":{"contextIds":["a","b\""]}}"#
         );
         assert_eq!(p.unsubscribe(8, &[]), r#"{"id":8,"method":"unsubscribe","params":{"contextIds":[]}}"#);
-        let j = Protocol::with_kind(ProtocolKind::Json, "_server_timestamp");
+        let j = Protocol::new(ProtocolKind::Json, &SETTINGS);
         assert_eq!(j.subscribe(1, &["c".into()]), r#"{"type":"subscribe","contextIds":["c"]}"#);
     }
 

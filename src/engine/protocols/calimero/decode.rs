@@ -68,7 +68,7 @@ fn scan<'a>(text: &'a str, want_spans: bool) -> Result<Scan<'a>, FrameError> {
                 }
                 ValueKind::Number => {
                     let n = r.number()?;
-                    if n >= 0.0 && crate::engine::json::float::fract(n) == 0.0 && n <= 9.007_199_254_740_991e15 {
+                    if n >= 0.0 && crate::engine::float::fract(n) == 0.0 && n <= 9.007_199_254_740_991e15 {
                         Id::Number(n as u64)
                     } else {
                         Id::Other

@@ -22,8 +22,7 @@ pub mod rules;
 pub use context_id::{check_context_id, encode_base58};
 pub use decode::{decode, decode_byte_array, normalize, normalize_stamped};
 
-use super::{Codec, FrameError, Inbound, PreReader, Probe, Stamped};
-use crate::engine::options::Options;
+use super::{Codec, FrameError, Inbound, PreReader, Probe, Settings, Stamped};
 
 /// The Calimero codec: the timestamp path looked for inside delivered events' data.
 #[derive(Debug, Clone)]
@@ -32,8 +31,8 @@ pub struct Calimero {
 }
 
 impl Codec for Calimero {
-    fn new(opts: &Options) -> Self {
-        Calimero { timestamp_path: crate::engine::protocols::json::split_path(&opts.timestamp_field) }
+    fn new(settings: &Settings<'_>) -> Self {
+        Calimero { timestamp_path: crate::engine::protocols::json::split_path(settings.timestamp_field) }
     }
 
     #[inline]
@@ -73,6 +72,6 @@ impl Codec for Calimero {
     /// 3 UTF-8 bytes), so the pre-reader never takes a frame the byte limit would
     /// refuse; longer ones are measured exactly by the decoder's path.
     fn pre_reader(&self, max_message_bytes: f64) -> Option<PreReader> {
-        Some(PreReader { name: "calimero", max_units: crate::engine::json::float::floor(max_message_bytes / 3.0) })
+        Some(PreReader { name: "calimero", max_units: crate::engine::float::floor(max_message_bytes / 3.0) })
     }
 }

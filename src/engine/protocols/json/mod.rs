@@ -15,8 +15,7 @@ pub mod decode;
 pub use decode::{decode, normalize};
 
 use super::frame_text::write_str_array;
-use super::{Codec, FrameError, Inbound, Probe, Stamped};
-use crate::engine::options::Options;
+use super::{Codec, FrameError, Inbound, Probe, Settings, Stamped};
 
 /// The json codec: where the timestamp is, what a pong is, what the probe sends.
 #[derive(Debug, Clone)]
@@ -43,11 +42,11 @@ fn ids_request(method: &str, ids: &[String]) -> String {
 }
 
 impl Codec for Json {
-    fn new(opts: &Options) -> Self {
+    fn new(settings: &Settings<'_>) -> Self {
         Json {
-            timestamp_path: split_path(&opts.timestamp_field),
-            pong_type: opts.pong_type.clone(),
-            ping_message: opts.ping_message.clone(),
+            timestamp_path: split_path(settings.timestamp_field),
+            pong_type: settings.pong_type.into(),
+            ping_message: settings.ping_message.into(),
         }
     }
 
