@@ -64,10 +64,10 @@ impl<P: Clone> Machine<P> {
                     self.error(SdkError::new(ErrorCode::InvalidContextId, msg).with_ids(vec![id.clone()]));
                     bad.push(id.clone());
                 }
-                Ok(()) => good.push(id),
+                Ok(()) => good.push(id.clone()),
             }
         }
-        let fresh = self.subs.add(good);
+        let fresh = self.subs.add(&good);
         if self.conn.is_open() && !fresh.is_empty() {
             self.request(now, RequestKind::Subscribe, fresh);
         }

@@ -183,17 +183,7 @@ pub fn string_or_object(v: Val<'_>, key: &'static str) -> Result<String, OptionE
 
 pub fn protocol(v: Val<'_>, key: &'static str) -> Result<ProtocolKind, OptionError> {
     let p = string(v, key)?;
-    ProtocolKind::parse(&p).ok_or_else(|| {
-        // "must be one of "calimero", "json", got ..." from the registration list.
-        let mut names = String::new();
-        for (i, n) in ProtocolKind::NAMES.iter().enumerate() {
-            if i > 0 {
-                names.push_str(", ");
-            }
-            names.push_str(&quoted(n));
-        }
-        OptionError::range_error(key, crate::cat!("must be one of ", names, ", got ", quoted(&p)))
-    })
+    ProtocolKind::parse(&p).ok_or_else(|| OptionError::range_error(key, crate::cat!("must be ", ProtocolKind::EXPECTED, ", got ", quoted(&p))))
 }
 
 pub fn overflow(v: Val<'_>, key: &'static str) -> Result<QueueOverflow, OptionError> {

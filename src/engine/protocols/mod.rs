@@ -100,6 +100,8 @@ macro_rules! protocols {
         impl ProtocolKind {
             /// Every protocol's option name, in registration order.
             pub const NAMES: &'static [&'static str] = &[$($name),+];
+            /// The names as the `protocol` option's error message lists them.
+            pub const EXPECTED: &'static str = concat!("one of" $(, " \"", $name, "\"")+);
 
             pub fn parse(s: &str) -> Option<Self> {
                 match s {
@@ -243,5 +245,6 @@ mod tests {
             assert_eq!(ProtocolKind::parse(name).map(ProtocolKind::name), Some(*name));
         }
         assert_eq!(ProtocolKind::parse("mqtt"), None);
+        assert_eq!(ProtocolKind::EXPECTED, r#"one of "calimero" "json""#);
     }
 }

@@ -66,7 +66,7 @@ impl Subscriptions {
     }
 
     /// Adds `ids` (checked already); returns those not wanted before.
-    pub(crate) fn add<'i>(&mut self, ids: impl IntoIterator<Item = &'i String>) -> Vec<String> {
+    pub(crate) fn add(&mut self, ids: &[String]) -> Vec<String> {
         let mut fresh: Vec<String> = Vec::new();
         for id in ids {
             if !self.wanted.contains(id) && !fresh.contains(id) {
