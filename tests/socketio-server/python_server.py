@@ -158,6 +158,9 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if args.host not in LOOPBACK:
         p.error(f"refusing to bind to {args.host}: loopback only")
+    if args.ping_interval < 1000 or args.ping_interval % 1000:
+        # python-engineio 4.15.1 advertises int(seconds) * 1000 in the open packet
+        p.error("--ping-interval must be a whole number of seconds (>= 1000 ms) for python-engineio")
     return args
 
 
