@@ -28,6 +28,7 @@ import signal
 import sys
 import time
 import urllib.parse
+import weakref
 
 import socketio
 from aiohttp import web
@@ -412,6 +413,13 @@ async def main(args):
     app = web.Application(client_max_size=8 * 1024 * 1024)
     sio.attach(app)
     app.router.add_route("*", "/control/{name}", make_control(sio, args))
+    websockets = weakref.WeakSet()
+
+    async def track_websocket(_request, response):
+        if isinstance(response, web.WebSocketResponse):
+            websockets.add(response)
+
+    app.on_response_prepare.append(track_websocket)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port)
@@ -425,10 +433,16 @@ async def main(args):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log("signal: stopping")
+    # aiohttp waits for open WebSocket handlers on cleanup: close them first (1001), bounded.
     try:
-        await asyncio.wait_for(runner.cleanup(), timeout=3)
+        await asyncio.wait_for(sio.shutdown(), timeout=1)
+        closing = [ws.close(code=1001, message=b"server shutting down") for ws in list(websockets)]
+        await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), timeout=2)
+        await asyncio.wait_for(runner.cleanup(), timeout=2)
     except asyncio.TimeoutError:
-        log("cleanup timed out")
+        log("shutdown timed out; exiting anyway")
+        sys.stderr.flush()
+        os._exit(0)
 
 
 if __name__ == "__main__":

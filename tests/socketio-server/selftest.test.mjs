@@ -225,9 +225,9 @@ function commonSuite(kind, start) {
   });
 }
 
-/** Open a raw WebSocket to `/socket.io/` and queue its messages. */
-function rawClient(port) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+/** Open a raw WebSocket to `/socket.io/` and queue its messages (`wsOpts`: ws client options). */
+function rawClient(port, wsOpts = {}) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`, wsOpts);
   const queue = [];
   const waiters = [];
   ws.on('message', (data, isBinary) => {
@@ -288,6 +288,21 @@ function rawSuite(kind, start, interval) {
       const { code, at } = await withTimeout(c.closed, 3000, 'close after missing pong');
       assert.ok(at - p2.at >= 300, `closed ${at - p2.at} ms after the unanswered ping`);
       assert.ok([1000, 1005].includes(code), `close code ${code}`);
+    });
+
+    test('a page from another loopback origin can connect (no CORS setup needed)', T, async () => {
+      const c = rawClient(srv.port, { origin: 'http://127.0.0.1:4500' });
+      assert.equal((await c.next()).text[0], '0');
+      c.ws.terminate();
+    });
+
+    test('SIGTERM stops the server with exit code 0', T, async () => {
+      const other = await start(['--ping-interval', String(interval)]);
+      const c = rawClient(other.port);
+      await c.next();
+      const { code, signal } = await withTimeout(other.stop(), 5000, 'stop');
+      assert.deepEqual({ code, signal }, { code: 0, signal: null });
+      await withTimeout(c.closed, 3000, 'client closed by the shutdown');
     });
   });
 }
@@ -394,6 +409,30 @@ describe('node server: node-only faults and options', () => {
     assert.equal((await gone)[0], 'transport close');
     await withTimeout(new Promise((resolve) => s.once('connect', resolve)), 6000, 'reconnect after restart');
     s.disconnect();
+  });
+});
+
+describe('node server --max-payload, --per-message-deflate', () => {
+  let srv;
+  before(async () => {
+    srv = await startNode(['--max-payload', '5000', '--per-message-deflate', '1024']);
+  });
+  after(async () => srv?.stop());
+
+  test('maxPayload is advertised and enforced (1009); deflate is negotiated', T, async () => {
+    const c = rawClient(srv.port);
+    const hs = JSON.parse((await c.next()).text.slice(1));
+    assert.equal(hs.maxPayload, 5000);
+    assert.match(c.ws.extensions, /permessage-deflate/);
+    c.send('40');
+    await c.next();
+    await c.next();
+    c.send(`42${JSON.stringify(['echo', 'x'.repeat(4980)])}`); // 4994 bytes: accepted
+    assert.equal(JSON.parse((await c.next()).text.slice(2))[1].length, 4980);
+    c.send(`42${JSON.stringify(['echo', 'x'.repeat(5000)])}`);
+    assert.equal((await withTimeout(c.closed, 3000, 'close on oversized frame')).code, 1009);
+    const st = await ctl(srv.port, 'state');
+    assert.deepEqual(st.options.perMessageDeflate, { threshold: 1024 });
   });
 });
 
