@@ -212,6 +212,7 @@ export function createControl(ctx) {
         return { ok: true, localRecipients: recipients };
       }
       const timeoutMs = Number(body.timeoutMs ?? 5000);
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) throw new HttpError(400, '`timeoutMs` must be 1..600000');
       return new Promise((resolve) => {
         target.timeout(timeoutMs).emit(event, ...out, (err, responses) => {
           resolve({ ok: !err, localRecipients: recipients, error: err ? String(err.message ?? err) : undefined, acks: jsonSafe(responses ?? []) });

@@ -273,7 +273,10 @@ def make_control(sio, args):
                 raise HttpError(400, "`stamp` needs args[0] to be an object")
             out[0]["_server_timestamp"] = now_ms()
         if body.get("binary"):
-            out.append(bytes(body.get("bytes", [1, 2, 3, 4])))
+            b = body.get("bytes", [1, 2, 3, 4])
+            if not isinstance(b, list) or not all(isinstance(x, int) and 0 <= x <= 255 for x in b):
+                raise HttpError(400, "`bytes` must be an array of 0..255")
+            out.append(bytes(b))
         return out
 
     def recipients(ns, room):
@@ -320,6 +323,8 @@ def make_control(sio, args):
 
     async def emit(body):
         event, a, ns, room = emit_fields(body)
+        if body.get("ack"):
+            raise HttpError(400, "`ack` is only supported by the node server")
         n = recipients(ns, room)
         await sio.emit(event, tuple(build_args(body, a)), to=room, namespace=ns)
         return {"ok": True, "localRecipients": n}
@@ -401,6 +406,9 @@ def make_control(sio, args):
             return web.json_response(result, headers={**CORS, "Cache-Control": "no-store"})
         except HttpError as e:
             return web.json_response({"ok": False, "error": str(e)}, status=e.status, headers=CORS)
+        except Exception as e:  # a bug or an unexpected input: answer JSON, keep serving
+            log(f"control {name} failed: {e!r}")
+            return web.json_response({"ok": False, "error": repr(e)}, status=500, headers=CORS)
 
     return handle
 

@@ -328,6 +328,20 @@ describe('node server: node-only faults and options', () => {
     assert.equal((await gone)[0], 'transport close');
   });
 
+  test('emit with ack: the control call returns what the clients acked, or a timeout', T, async () => {
+    const s = clients.add(socketFor(srv.port, '/guild/3'));
+    await connected(s);
+    s.on('question', (q, cb) => cb({ answer: q.n * 2 }));
+    const r = await ctl(srv.port, 'emit', { namespace: '/guild/3', event: 'question', args: [{ n: 21 }], ack: true, timeoutMs: 2000 });
+    assert.deepEqual(r, { ok: true, localRecipients: 1, acks: [{ answer: 42 }] });
+    s.off('question');
+    s.on('question', () => {}); // never acks
+    const t = await ctl(srv.port, 'emit', { namespace: '/guild/3', event: 'question', args: [{ n: 1 }], ack: true, timeoutMs: 300 });
+    assert.equal(t.ok, false);
+    assert.match(t.error, /timed out/);
+    s.disconnect();
+  });
+
   test('set applies to new connections only; stop-pings stalls the server until the client times out', T, async () => {
     const old = clients.add(socketFor(srv.port));
     await connected(old);
