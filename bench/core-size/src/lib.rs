@@ -72,7 +72,7 @@ pub unsafe extern "C" fn create(ptr: *const u8, len: usize, seed: f64) -> bool {
     match made {
         Ok(m) => {
             let m = machine_slot(m);
-            emit(20, m.protocol().kind.name(), m.options().max_message_bytes);
+            emit(20, m.options().protocol.name(), m.options().max_message_bytes);
             true
         }
         Err(e) => {
@@ -218,7 +218,7 @@ pub extern "C" fn tick(now: f64) {
 #[no_mangle]
 pub unsafe extern "C" fn decode(arrived_at: f64, ptr: *const u8, len: usize) {
     let m = machine();
-    match m.protocol().normalize_stamped(text(ptr, len)) {
+    match m.normalize_stamped(text(ptr, len)) {
         Ok((normalized, stamp)) => {
             emit(11, &normalized, 0.0);
             if let Some((ts, kind)) = stamp {
