@@ -37,7 +37,10 @@ export function isReady(): boolean;
 // Options
 
 /** The wire protocol. */
-export type Protocol = "calimero" | "json";
+export type Protocol = "calimero" | "json" | "socketio";
+
+/** socketio: the CONNECT payload, or a function (may be async) called on every (re)connect. */
+export type AuthOption = { readonly [key: string]: JsonValue } | (() => { readonly [key: string]: JsonValue } | Promise<{ readonly [key: string]: JsonValue }>);
 
 /** Coherent presets; explicit options override them. */
 export type Profile = "development" | "production" | "highThroughput";
@@ -60,7 +63,7 @@ export type JsonValue = string | number | boolean | null | readonly JsonValue[] 
  * default; inferred from a literal `refreshRules`).
  */
 export interface SocketManagerOptions<Flag extends string = ChatFlag> {
-  /** `ws://` or `wss://` URL. Required. */
+  /** `ws://` or `wss://` URL (socketio: also `http(s)://`, with no path). Required. */
   url: string;
   /** Wire protocol. Default `"calimero"`. */
   protocol?: Protocol;
@@ -74,6 +77,16 @@ export interface SocketManagerOptions<Flag extends string = ChatFlag> {
   token?: string;
   /** Subscribed on every open; Calimero ids are base58 of 32 bytes. Default `[]`. */
   contextIds?: readonly string[];
+  /** socketio: namespaces joined on open and re-joined after reconnects. Default `["/"]`. */
+  namespaces?: readonly string[];
+  /** socketio: the Engine.IO endpoint's path (with its trailing slash). Default `"/socket.io/"`. */
+  path?: string;
+  /** socketio: extra query parameters of the connect URL. Default `{}`. */
+  query?: { readonly [key: string]: string | number | boolean };
+  /** socketio: the CONNECT payload (an object, or a function called on every (re)connect). Default none. */
+  auth?: AuthOption;
+  /** socketio: `emitWithAck` rejects (`ackTimeout`) after this long (ms). Default `10000`. */
+  ackTimeoutMs?: number;
   /** Quiet time (ms) that closes a batch. Default `100`. */
   batchWindowMs?: number;
   /** Frames that close a batch at once. Default `10`. */
@@ -279,7 +292,12 @@ export type ErrorCode =
   | "heartbeatTimeout"
   | "gaveUp"
   | "duplicateFrame"
-  | "badTimestamp";
+  | "badTimestamp"
+  | "connectError"
+  | "namespaceDisconnected"
+  | "serverDisconnect"
+  | "notJoined"
+  | "payloadTooLarge";
 
 /**
  * `error.code` of a rejected `execute()`: `serverError` (the node's error reply, with
@@ -320,6 +338,8 @@ export type SocketManagerError = Error & {
   readonly contextIds?: readonly string[];
   /** `connectFailed`, `connectionLost`: the WebSocket close code. */
   readonly closeCode?: number;
+  /** `connectError`: the server's `data`. */
+  readonly data?: JsonValue;
 };
 
 // ---------------------------------------------------------------------------------
@@ -419,6 +439,13 @@ export interface LiveHandles {
 /** What every `on*` method returns: removes the callback. */
 export type Unsubscribe = () => void;
 
+/** socketio: emits on one namespace (`m.of(ns)`), optionally with an ack timeout. */
+export interface NamespaceEmitter {
+  emit(event: string, ...args: unknown[]): boolean;
+  emitWithAck<T = unknown>(event: string, ...args: unknown[]): Promise<T>;
+  timeout(ms: number): NamespaceEmitter;
+}
+
 /** A batch callback; a returned Promise holds the next batch back (backpressure). */
 export type BatchCallback<F extends object = Frame, Flag extends string = ChatFlag> = (
   batch: Batch<F, Flag>,
@@ -445,8 +472,30 @@ export declare class SocketManager<F extends object = Frame, Flag extends string
   subscribe(contextIds: readonly string[]): string[];
   /** Removes subscriptions. */
   unsubscribe(contextIds: readonly string[]): void;
-  /** Sends (objects JSON-encoded); queued while not open. `false` when it can be neither. */
+  /**
+   * Sends (objects JSON-encoded); queued while not open. `false` when it can be neither.
+   * socketio: emits `"message"` on `/` with `value`, as socket.io's `send` does.
+   */
   send(value: string | number | boolean | object | null): boolean;
+  /**
+   * socketio: emits `event` with `args` on `/`; queued until `/` is joined. `false` when
+   * refused (a namespace not wanted: `notJoined`; a packet at or over the server's
+   * `maxPayload`: `payloadTooLarge`) or dropped. Throws a `TypeError` for a reserved
+   * name, binary arguments (not supported yet) or arguments JSON cannot carry.
+   */
+  emit(event: string, ...args: unknown[]): boolean;
+  /**
+   * socketio: emits and resolves with the ack's first argument; rejects with an `Error`
+   * of code `ackTimeout` (after `ackTimeoutMs`, counted from the call, also offline),
+   * `connectionLost`, `closed`, `messageDropped`, `notJoined` or `payloadTooLarge`.
+   */
+  emitWithAck<T = unknown>(event: string, ...args: unknown[]): Promise<T>;
+  /** socketio: `emitWithAck` with its own timeout (ms): `m.timeout(5000).emitWithAck(...)`. */
+  timeout(ms: number): NamespaceEmitter;
+  /** socketio: emits on another namespace: `m.of("/guild/1").emit(...)`. */
+  of(namespace: string): NamespaceEmitter;
+  /** socketio: each namespace's state (`"joining"`, `"joined"`, `"refused"`, `"kicked"`). */
+  readonly namespaces: { readonly [namespace: string]: "joining" | "joined" | "refused" | "kicked" };
   /**
    * Calls `method` of `contextId` on the node (Calimero `execute`; `args` JSON-encoded
    * as `argsJson`, `{}` when absent). Resolves to the reply's `output`; rejects with an

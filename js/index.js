@@ -8,6 +8,30 @@ import wasmInit, { initSync as wasmInitSync, SocketManager } from "../pkg/calime
 
 export { SocketManager };
 
+// socketio's emitters, in socket.io-client's shape: `m.emit(event, ...args)`,
+// `m.emitWithAck(...)`, `m.timeout(ms).emitWithAck(...)`, `m.of(ns).emit(...)`, over
+// the manager's `emitOn(ns, event, args)` and `emitWithAckOn(ns, event, args, ms)`.
+function emitter(m, ns, ms) {
+  return {
+    emit: (event, ...args) => m.emitOn(ns, event, args),
+    emitWithAck: (event, ...args) => m.emitWithAckOn(ns, event, args, ms),
+    timeout: (t) => emitter(m, ns, t),
+  };
+}
+const proto = SocketManager.prototype;
+proto.emit = function (event, ...args) {
+  return this.emitOn("/", event, args);
+};
+proto.emitWithAck = function (event, ...args) {
+  return this.emitWithAckOn("/", event, args, undefined);
+};
+proto.timeout = function (ms) {
+  return emitter(this, "/", ms);
+};
+proto.of = function (ns) {
+  return emitter(this, ns, undefined);
+};
+
 // Vite's dev server (before Vite 8) pre-bundles dependencies into node_modules/.vite/deps/
 // without the wasm next to them, so the glue's relative URL 404s there (vitejs/vite#8427).
 // From that folder the package's own file is at node_modules/calimero-socket/pkg/. Built

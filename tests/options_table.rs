@@ -86,6 +86,8 @@ fn every_row_is_read_into_its_own_field() {
     // A value for one option changes that option's field and no other: each row's
     // reader writes its own field (no arm can write another).
     let base = Options::defaults("ws://h", Profile::Default).fields();
+    // socketio's own options are read with a socketio manager as the base.
+    let sio_base = read_options(r#"{"url":"http://h","protocol":"socketio"}"#).unwrap().fields();
     let samples: &[(&str, &str)] = &[
         ("protocol", "\"json\""),
         ("token", "\"t\""),
@@ -99,6 +101,10 @@ fn every_row_is_read_into_its_own_field() {
         ("pongType", "\"q\""),
         ("queueOverflow", "\"rejectNew\""),
         ("timestampField", "\"ts\""),
+        ("namespaces", "[\"/guild/1\"]"),
+        ("path", "\"/io/\""),
+        ("query", "{\"v\":2}"),
+        ("auth", "{\"token\":\"t\"}"),
     ];
     for row in TABLE.iter().filter(|r| r.key != "url") {
         // Numbers: the first candidate inside the option's range and the others' rules.
@@ -106,11 +112,16 @@ fn every_row_is_read_into_its_own_field() {
             Some((_, v)) => vec![v.to_string()],
             None => ["300000", "7", "2.5", "64000"].map(String::from).to_vec(),
         };
+        let (prefix, base) = if row.doc.starts_with("socketio:") {
+            (r#""url":"http://h","protocol":"socketio""#, &sio_base)
+        } else {
+            (r#""url":"ws://h""#, &base)
+        };
         let o = candidates
             .iter()
-            .find_map(|v| read_options(&format!(r#"{{"url":"ws://h","{}":{v}}}"#, row.key)).ok())
+            .find_map(|v| read_options(&format!(r#"{{{prefix},"{}":{v}}}"#, row.key)).ok())
             .unwrap_or_else(|| panic!("no sample value for {}", row.key));
-        let changed: Vec<&str> = o.fields().iter().zip(&base).filter(|(a, b)| a != b).map(|(a, _)| a.0).collect();
+        let changed: Vec<&str> = o.fields().iter().zip(base).filter(|(a, b)| a != b).map(|(a, _)| a.0).collect();
         assert_eq!(changed, [row.key], "setting {} changed {changed:?}", row.key);
     }
 }

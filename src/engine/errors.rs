@@ -36,10 +36,23 @@ pub enum ErrorCode {
     /// [`crate::engine::observability::latency::MAX_STAMP_AHEAD_MS`] ahead of the corrected clock: no
     /// latency or offset sample was taken from it. Reported once per burst.
     BadTimestamp,
+    /// socketio: the server refused to join a namespace (its message; its `data` in
+    /// `error.data`). Not retried by itself: `subscribe()` or `connect()` tries again.
+    ConnectError,
+    /// socketio: the server left a namespace on its own; not re-joined by itself.
+    NamespaceDisconnected,
+    /// socketio: the server left every namespace and closed: status `closed`, no reconnect.
+    ServerDisconnect,
+    /// socketio: an emit on a namespace that is neither joined nor wanted; not sent (the
+    /// server would close the whole connection for it).
+    NotJoined,
+    /// socketio: a packet at or over the server's `maxPayload`; not sent (the server
+    /// would close the connection for it).
+    PayloadTooLarge,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::BadFrame,
         ErrorCode::OversizedFrame,
         ErrorCode::BinaryFrame,
@@ -54,6 +67,11 @@ impl ErrorCode {
         ErrorCode::GaveUp,
         ErrorCode::DuplicateFrame,
         ErrorCode::BadTimestamp,
+        ErrorCode::ConnectError,
+        ErrorCode::NamespaceDisconnected,
+        ErrorCode::ServerDisconnect,
+        ErrorCode::NotJoined,
+        ErrorCode::PayloadTooLarge,
     ];
 
     pub fn name(self) -> &'static str {
@@ -72,6 +90,11 @@ impl ErrorCode {
             ErrorCode::GaveUp => "gaveUp",
             ErrorCode::DuplicateFrame => "duplicateFrame",
             ErrorCode::BadTimestamp => "badTimestamp",
+            ErrorCode::ConnectError => "connectError",
+            ErrorCode::NamespaceDisconnected => "namespaceDisconnected",
+            ErrorCode::ServerDisconnect => "serverDisconnect",
+            ErrorCode::NotJoined => "notJoined",
+            ErrorCode::PayloadTooLarge => "payloadTooLarge",
         }
     }
 
@@ -98,11 +121,13 @@ pub struct SdkError {
     pub context_ids: Vec<String>,
     /// The close code, for connection errors.
     pub close_code: Option<u16>,
+    /// The server's `data` (JSON text) of a `connectError`.
+    pub data: Option<String>,
 }
 
 impl SdkError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        SdkError { code, message: message.into(), context_ids: Vec::new(), close_code: None }
+        SdkError { code, message: message.into(), context_ids: Vec::new(), close_code: None, data: None }
     }
 
     pub fn with_ids(mut self, ids: Vec<String>) -> Self {
@@ -112,6 +137,11 @@ impl SdkError {
 
     pub fn with_close_code(mut self, code: u16) -> Self {
         self.close_code = Some(code);
+        self
+    }
+
+    pub fn with_data(mut self, data: Option<String>) -> Self {
+        self.data = data;
         self
     }
 }

@@ -176,7 +176,7 @@ fn push_events(out: &Array, ctx: &str, frame: &JsValue) {
     }
 }
 
-/// An `Error` with `code`, and `contextIds`/`closeCode` when they apply.
+/// An `Error` with `code`, and `contextIds`/`closeCode`/`data` when they apply.
 pub fn error_value(e: &SdkError) -> JsValue {
     let err = js_sys::Error::new(&e.message);
     let obj: &Object = err.as_ref();
@@ -187,6 +187,9 @@ pub fn error_value(e: &SdkError) -> JsValue {
     }
     if let Some(c) = e.close_code {
         set(obj, "closeCode", c);
+    }
+    if let Some(d) = &e.data {
+        set(obj, "data", JSON::parse(d).unwrap_or(JsValue::NULL));
     }
     err.into()
 }

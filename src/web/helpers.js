@@ -57,6 +57,15 @@ export function callAll(list, arg) {
   }
   return promises === null && thrown === null ? null : [promises, thrown];
 }
+// Calls `done(value, true)` when `v` (a value or a thenable) resolves, `done(reason,
+// false)` when it rejects (the socketio `auth` function's result).
+export function whenSettled(v, done) {
+  Promise.resolve(v).then(
+    (x) => { try { done(x, true); } catch (_) { /* the manager was freed meanwhile */ } },
+    (e) => { try { done(e, false); } catch (_) { /* the manager was freed meanwhile */ } },
+  );
+}
+
 export function afterAll(promises, done) {
   Promise.allSettled(promises).then((rs) => {
     const rejected = rs.filter((r) => r.status === 'rejected').map((r) => r.reason);

@@ -18,6 +18,9 @@ extern "C" {
     /// Calls `done(reasons)` once every thenable has settled, with the rejections.
     #[wasm_bindgen(js_name = afterAll)]
     pub fn after_all(promises: &Array, done: &JsValue);
+    /// Calls `done(value, true)` or `done(reason, false)` once `v` settles.
+    #[wasm_bindgen(js_name = whenSettled)]
+    pub fn when_settled(v: &JsValue, done: &JsValue);
     /// `console[level](what, value)`.
     #[wasm_bindgen(js_name = consoleSay)]
     pub fn console_say(level: &str, what: &str, value: &JsValue);

@@ -52,9 +52,14 @@ struct State {
     names: Vec<Box<str>>,
     /// The core's kind id for each scanner id that was seen as a kind.
     kind_ids: Vec<Option<crate::engine::delivery::refresh::KindId>>,
-    /// `(request id, resolve, reject)` of each pending `execute()` (as many as the
-    /// machine's pending table: it settles every id once).
-    executes: Vec<(u64, Function, Function)>,
+    /// `(request id, resolve, reject, first)` of each pending `execute()` or
+    /// `emitWithAck()` (as many as the machine's pending table: it settles every id
+    /// once); `first`: resolve with the answer's first element (an ack's arguments).
+    executes: Vec<(u64, Function, Function, bool)>,
+    /// socketio: the `auth` option when it is a function, called on every (re)connect,
+    /// and what receives its (awaited) result.
+    auth: Option<Function>,
+    authorized: Option<Closure<dyn Fn(JsValue, bool)>>,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -90,6 +95,8 @@ impl SocketManager {
             names: Vec::new(),
             kind_ids: Vec::new(),
             executes: Vec::new(),
+            auth: js_sys::Reflect::get(&options, &JsValue::from_str("auth")).ok().and_then(|f| f.dyn_into::<Function>().ok()),
+            authorized: None,
         }));
         {
             let mut s = state.borrow_mut();
@@ -112,6 +119,14 @@ impl SocketManager {
             s.decoder = Some(decoder);
             let weak = Rc::downgrade(&state);
             s.settled = Some(Closure::new(move |rejected: Array| on_settled(&weak, rejected)));
+            let weak = Rc::downgrade(&state);
+            s.authorized = Some(Closure::new(move |v: JsValue, ok: bool| {
+                let Some(state) = weak.upgrade() else { return };
+                if !ok {
+                    report_auth_failure(&state, &v);
+                }
+                give_auth(&state, &if ok { v } else { JsValue::UNDEFINED });
+            }));
         }
         Ok(SocketManager { state })
     }
@@ -164,8 +179,54 @@ impl SocketManager {
             None => js_sys::JSON::stringify(&value)?.as_string().ok_or_else(|| js_sys::TypeError::new("send: value cannot be JSON-encoded"))?,
         };
         let mut ok = false;
-        drive(&self.state, |m, now| ok = m.send(now, text));
+        let is_string = value.is_string();
+        drive(&self.state, |m, now| ok = m.send_value(now, text, is_string));
         Ok(ok)
+    }
+
+    /// socketio: `emit(event, ...args)` on namespace `ns` (`m.emit`, `m.of(ns).emit`
+    /// call it). Returns false when refused (not joined, too large: `onError` says) or
+    /// dropped; throws a `TypeError` for a reserved or non-string event name and for
+    /// arguments JSON cannot carry.
+    #[wasm_bindgen(js_name = emitOn)]
+    pub fn emit_on(&self, ns: String, event: JsValue, args: Array) -> Result<bool, JsValue> {
+        let (event, args_json) = emit_parts(&event, &args)?;
+        let mut ok = false;
+        drive(&self.state, |m, now| ok = m.emit(now, &ns, &event, &args_json));
+        Ok(ok)
+    }
+
+    /// socketio: `emitWithAck(event, ...args)` on `ns`, resolving with the ack's first
+    /// argument; `timeout_ms` (undefined: `ackTimeoutMs`) runs from now, also offline.
+    #[wasm_bindgen(js_name = emitWithAckOn)]
+    pub fn emit_with_ack_on(&self, ns: String, event: JsValue, args: Array, timeout_ms: JsValue) -> Result<Promise, JsValue> {
+        let (event, args_json) = emit_parts(&event, &args)?;
+        let timeout = match timeout_ms.as_f64() {
+            None if timeout_ms.is_undefined() => self.state.borrow().machine.options().ack_timeout_ms,
+            Some(v) if v > 0.0 && v.is_finite() => v,
+            _ => return Err(js_sys::RangeError::new("timeout: ms must be a positive number").into()),
+        };
+        let mut slot = None;
+        let promise = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
+        let (resolve, reject) = slot.ok_or_else(|| JsValue::from_str("emitWithAck: no resolvers"))?;
+        {
+            let mut s = self.state.borrow_mut();
+            let id = s.machine.emit_with_ack(now_ms(), &ns, &event, &args_json, timeout);
+            s.executes.push((id, resolve, reject, true));
+        }
+        run_actions(&self.state);
+        Ok(promise)
+    }
+
+    /// socketio: each namespace's state, `{ "/": "joined", "/guild/1": "joining",
+    /// "/private": "refused", ... }` (`kicked`: the server left it).
+    #[wasm_bindgen(getter)]
+    pub fn namespaces(&self) -> Object {
+        let out = Object::new();
+        for (ns, state) in self.state.borrow().machine.scope_states() {
+            set(&out, ns, state);
+        }
+        out
     }
 
     /// `execute(contextId, method, args, {timeoutMs})`: calls `method` on the node
@@ -196,7 +257,7 @@ impl SocketManager {
         {
             let mut s = self.state.borrow_mut();
             let id = s.machine.execute(now_ms(), &ctx, &method, &args_json, timeout);
-            s.executes.push((id, resolve, reject));
+            s.executes.push((id, resolve, reject, false));
         }
         run_actions(&self.state);
         Ok(promise)
@@ -322,13 +383,64 @@ impl Drop for SocketManager {
         s.builder = None;
         s.decoder = None;
         s.settled = None;
+        s.authorized = None;
         s.listeners.clear();
         drop(s);
         let failure = crate::engine::machine::ExecFailure { code: "closed", message: "the manager was freed".into(), server: None };
-        for (_, _, reject) in pending {
+        for (_, _, reject, _) in pending {
             let _ = reject.call1(&JsValue::UNDEFINED, &exec_error(&failure));
         }
     }
+}
+
+/// An emit's event name and its arguments as a JSON array, or the `TypeError`.
+fn emit_parts(event: &JsValue, args: &Array) -> Result<(String, String), JsValue> {
+    let Some(name) = event.as_string() else {
+        return Err(js_sys::TypeError::new("emit: the event name must be a string").into());
+    };
+    if crate::engine::protocols::socketio::packet::is_reserved(&name) {
+        return Err(js_sys::TypeError::new(&crate::cat!("emit: ", crate::engine::text::quoted(&name), " is a reserved event name")).into());
+    }
+    for a in args.iter() {
+        if a.is_instance_of::<js_sys::ArrayBuffer>() || js_sys::ArrayBuffer::is_view(&a) {
+            return Err(js_sys::TypeError::new("emit: binary arguments are not supported yet").into());
+        }
+    }
+    let json = js_sys::JSON::stringify(args)?.as_string().ok_or_else(|| js_sys::TypeError::new("emit: the arguments cannot be JSON-encoded"))?;
+    Ok((name, json))
+}
+
+/// socketio: calls the `auth` function (outside any borrow), awaits it if it returns a
+/// Promise, and hands its JSON to the machine, which then joins the namespaces. A
+/// throwing or rejecting `auth` is reported (`callbackThrew`) and the joins go out
+/// without a payload.
+fn authorize(state: &Shared) {
+    let (auth, done) = {
+        let s = state.borrow();
+        (s.auth.clone(), s.authorized.as_ref().map(|c| c.as_ref().clone()))
+    };
+    let (Some(f), Some(done)) = (auth, done) else {
+        return give_auth(state, &JsValue::UNDEFINED);
+    };
+    match f.call0(&JsValue::UNDEFINED) {
+        Ok(v) => super::listeners::when_settled(&v, &done),
+        Err(e) => {
+            report_auth_failure(state, &e);
+            give_auth(state, &JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// Hands an `auth` result (an object, or nothing) to the machine as JSON text.
+fn give_auth(state: &Shared, v: &JsValue) {
+    let json = if v.is_undefined() || v.is_null() { None } else { js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string()) };
+    drive(state, |m, now| m.authorized(now, json));
+}
+
+fn report_auth_failure(state: &Shared, e: &JsValue) {
+    let why = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
+    let err = SdkError::new(ErrorCode::CallbackThrew, crate::cat!("the auth function failed: ", why, "; joining without a payload"));
+    drive(state, |m, now| m.report(now, err));
 }
 
 /// The rejection of an `execute()`: an `Error` with `code` (and the node's `type` and
@@ -361,7 +473,7 @@ fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
             state.borrow_mut().socket = None;
             drive(&state, |m, now| m.on_close(now, code, &reason));
         }
-        SocketEvent::Binary => drive(&state, |m, now| m.report(now, SdkError::new(ErrorCode::BinaryFrame, "binary frame skipped: this protocol is text only"))),
+        SocketEvent::Binary(len) => drive(&state, |m, now| m.on_binary(now, len)),
         SocketEvent::Scanned { now, ctx, kinds, n, units, text } => {
             {
                 let mut guard = state.borrow_mut();
@@ -512,14 +624,16 @@ fn run_actions(state: &Shared) {
                     let mut s = state.borrow_mut();
                     s.executes.iter().position(|e| e.0 == id).map(|i| s.executes.swap_remove(i))
                 };
-                if let Some((_, resolve, reject)) = entry {
+                if let Some((_, resolve, reject, first)) = entry {
                     let _ = match result {
+                        Ok(output) if first => resolve.call1(&JsValue::UNDEFINED, &Array::from(&parse(&output)).get(0)),
                         Ok(output) => resolve.call1(&JsValue::UNDEFINED, &parse(&output)),
                         Err(f) => reject.call1(&JsValue::UNDEFINED, &exec_error(&f)),
                     };
                 }
             }
             Action::Gap { scope, expected, received } => notify(state, Kind::Gap, &parse(&snapshot::gap_json(&scope, expected, received))),
+            Action::Authorize => authorize(state),
         }
     }
     rearm_timer(state);

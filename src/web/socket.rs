@@ -36,8 +36,8 @@ pub enum SocketEvent {
     Scanned { now: f64, ctx: u32, kinds: [u32; 4], n: u32, units: u32, text: JsValue },
     /// Any other text frame (kept as the JS string it arrived as), with its arrival time.
     Text(f64, JsValue),
-    /// A binary frame: these protocols are text only.
-    Binary,
+    /// A binary frame, its byte length.
+    Binary(usize),
     Close(u16, String),
 }
 
@@ -64,7 +64,8 @@ impl ScanHandlers {
             if data.is_string() {
                 on(SocketEvent::Text(now, data));
             } else {
-                on(SocketEvent::Binary);
+                let len = js_sys::Reflect::get(&data, &JsValue::from_str("byteLength")).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+                on(SocketEvent::Binary(len as usize));
             }
         });
         let (reader, max_units) = pre.map_or(("", -1.0), |p| (p.name, p.max_units));

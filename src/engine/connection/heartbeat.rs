@@ -40,10 +40,17 @@ pub(crate) enum Due {
 }
 
 /// The heartbeat's state for one connection (cleared when it is lost).
+///
+/// With a server that pings ([`Heartbeat::opened_passive`]) nothing is probed: the
+/// connection is dead when no ping came for the window the server's handshake gives
+/// (its interval plus its timeout, plus [`CLOCK_JUMP_SLACK_MS`] for late timers), and
+/// only a ping re-arms it (data traffic is not a heartbeat).
 #[derive(Debug, Clone)]
 pub(crate) struct Heartbeat {
     interval: Duration,
     timeout: Duration,
+    /// The server-ping window, when the server pings.
+    passive: Option<Duration>,
     next_probe_at: Option<Instant>,
     probe: Option<Probe>,
     /// When the last ping went out (json), for the round trip of its pong.
@@ -58,6 +65,7 @@ impl Heartbeat {
         Heartbeat {
             interval: Duration(interval_ms),
             timeout: Duration(timeout_ms),
+            passive: None,
             next_probe_at: None,
             probe: None,
             ping_sent_at: None,
@@ -78,8 +86,28 @@ impl Heartbeat {
         self.next_probe_at = self.enabled().then_some(now + Duration(self.interval.ms().min(FIRST_PROBE_DELAY_MS)));
     }
 
-    /// A frame arrived on the open connection: it answers the probe, if one is out.
+    /// The connection opened at `now` with a server that pings every `interval_ms` and
+    /// gives up `timeout_ms` after a ping.
+    pub(crate) fn opened_passive(&mut self, now: Instant, interval_ms: f64, timeout_ms: f64) {
+        let window = Duration(interval_ms + timeout_ms + CLOCK_JUMP_SLACK_MS);
+        self.passive = Some(window);
+        self.next_probe_at = None;
+        self.probe = Some(Probe { deadline: now + window, grace: false });
+    }
+
+    /// The server pinged at `now` (passive mode): the window starts again.
+    pub(crate) fn pinged(&mut self, now: Instant) {
+        if let Some(window) = self.passive {
+            self.probe = Some(Probe { deadline: now + window, grace: false });
+        }
+    }
+
+    /// A frame arrived on the open connection: it answers the probe, if one is out
+    /// (not in passive mode, where only a ping counts).
     pub(crate) fn heard(&mut self, now: Instant) {
+        if self.passive.is_some() {
+            return;
+        }
         if self.probe.take().is_some() && self.enabled() {
             self.next_probe_at = Some(now + self.interval);
         }
@@ -94,6 +122,14 @@ impl Heartbeat {
 
     /// What is due at `now` on an open connection; `jumped` from [`Heartbeat::input`].
     pub(crate) fn due(&self, now: Instant, jumped: bool) -> Due {
+        if self.passive.is_some() {
+            // A page that slept may not have read the ping waiting in the socket yet.
+            return match self.probe {
+                Some(p) if p.deadline.reached(now) && jumped && !p.grace => Due::Probe { grace: true },
+                Some(p) if p.deadline.reached(now) => Due::Timeout,
+                _ => Due::Nothing,
+            };
+        }
         match self.probe {
             Some(p) if p.deadline.reached(now) => {
                 if jumped && !p.grace {
@@ -107,9 +143,10 @@ impl Heartbeat {
         }
     }
 
-    /// A probe went out at `now`.
+    /// A probe went out at `now` (in passive mode, nothing went out: a grace window).
     pub(crate) fn sent(&mut self, now: Instant, grace: bool) {
-        self.probe = Some(Probe { deadline: now + self.timeout, grace });
+        let wait = self.passive.unwrap_or(self.timeout);
+        self.probe = Some(Probe { deadline: now + wait, grace });
         self.next_probe_at = None;
     }
 
@@ -126,6 +163,7 @@ impl Heartbeat {
     /// The connection is gone: nothing is due, and a pong on the next connection is not
     /// timed from a ping of this one.
     pub(crate) fn clear(&mut self) {
+        self.passive = None;
         self.probe = None;
         self.next_probe_at = None;
         self.ping_sent_at = None;
@@ -172,6 +210,22 @@ mod tests {
         assert!(!h.input(Instant(5_000.0)));
         assert!(!h.input(Instant(16_000.0)));
         assert!(h.input(Instant(27_001.0)));
+    }
+
+    #[test]
+    fn a_server_that_pings_is_dead_a_window_after_its_last_ping() {
+        let mut h = Heartbeat::new(15_000.0, 10_000.0);
+        h.opened_passive(Instant(0.0), 2000.0, 1000.0);
+        assert_eq!(h.deadline(), Some(Instant(4000.0)), "interval + timeout + slack");
+        h.heard(Instant(1000.0));
+        assert_eq!(h.deadline(), Some(Instant(4000.0)), "data is not a heartbeat");
+        h.pinged(Instant(2000.0));
+        assert_eq!(h.deadline(), Some(Instant(6000.0)));
+        assert_eq!(h.due(Instant(5999.0), false), Due::Nothing);
+        assert_eq!(h.due(Instant(6000.0), false), Due::Timeout);
+        assert_eq!(h.due(Instant(6000.0), true), Due::Probe { grace: true }, "after a sleep: one more window");
+        h.sent(Instant(6000.0), true);
+        assert_eq!(h.due(Instant(10_000.0), false), Due::Timeout);
     }
 
     #[test]

@@ -21,12 +21,16 @@ pub(crate) enum DropCause {
     Cleared,
 }
 
+type Item = (String, f64, u64, Option<Box<str>>);
+
 /// A bounded FIFO of outgoing texts.
 #[derive(Debug, Clone)]
 pub(crate) struct SendQueue {
-    /// `(text, queued at, tag)`: the tag is the request id of an `execute()` (0 for a
-    /// plain `send()`), so a dropped or expired one can settle its Promise.
-    items: VecDeque<(String, f64, u64)>,
+    /// `(text, queued at, tag, scope)`: the tag is the request id of an `execute()` or
+    /// `emitWithAck()` (0 for a plain `send()`), so a dropped or expired one can settle
+    /// its Promise; the scope is the namespace a message waits to be joined (none: it
+    /// goes out on open).
+    items: VecDeque<Item>,
     pub max: usize,
     pub ttl_ms: f64,
     pub overflow: QueueOverflow,
@@ -39,14 +43,16 @@ impl SendQueue {
 
     #[cfg(test)]
     pub(crate) fn push(&mut self, text: String, now: f64) -> (Option<(String, DropCause)>, bool) {
-        let (dropped, queued) = self.push_tagged(text, now, 0);
+        let (dropped, queued) = self.push_tagged(text, now, 0, None);
         (dropped.map(|(t, _, c)| (t, c)), queued)
     }
 
-    /// [`SendQueue::push`] with a tag; what was dropped comes back with its tag.
-    pub(crate) fn push_tagged(&mut self, text: String, now: f64, tag: u64) -> (Option<(String, u64, DropCause)>, bool) {
+    /// [`SendQueue::push`] with a tag and the scope it waits for; what was dropped
+    /// comes back with its tag.
+    pub(crate) fn push_tagged(&mut self, text: String, now: f64, tag: u64, scope: Option<&str>) -> (Option<(String, u64, DropCause)>, bool) {
+        let scope = scope.map(Box::from);
         if self.items.len() < self.max {
-            self.items.push_back((text, now, tag));
+            self.items.push_back((text, now, tag, scope));
             return (None, true);
         }
         match self.overflow {
@@ -55,8 +61,8 @@ impl SendQueue {
                 if self.max == 0 {
                     return (Some((text, tag, DropCause::Rejected)), false);
                 }
-                let old = self.items.pop_front().map(|(t, _, g)| (t, g, DropCause::Overflow));
-                self.items.push_back((text, now, tag));
+                let old = self.items.pop_front().map(|(t, _, g, _)| (t, g, DropCause::Overflow));
+                self.items.push_back((text, now, tag, scope));
                 (old, true)
             }
         }
@@ -73,9 +79,9 @@ impl SendQueue {
         if self.ttl_ms <= 0.0 {
             return gone;
         }
-        while let Some((_, at, _)) = self.items.front() {
+        while let Some((_, at, _, _)) = self.items.front() {
             if now - at >= self.ttl_ms {
-                let (t, _, g) = self.items.pop_front().unwrap();
+                let (t, _, g, _) = self.items.pop_front().unwrap();
                 gone.push((t, g));
             } else {
                 break;
@@ -88,7 +94,7 @@ impl SendQueue {
         if self.ttl_ms <= 0.0 {
             return None;
         }
-        self.items.front().map(|(_, at, _)| at + self.ttl_ms)
+        self.items.front().map(|(_, at, _, _)| at + self.ttl_ms)
     }
 
     #[cfg(test)]
@@ -98,7 +104,23 @@ impl SendQueue {
 
     /// The oldest message, with its tag.
     pub(crate) fn pop_tagged(&mut self) -> Option<(String, u64)> {
-        self.items.pop_front().map(|(t, _, g)| (t, g))
+        self.items.pop_front().map(|(t, _, g, _)| (t, g))
+    }
+
+    /// Takes out the messages that wait for `scope` (`None`: those that wait for no
+    /// scope), in order, with their tags.
+    pub(crate) fn take_scope(&mut self, scope: Option<&str>) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        let mut kept = VecDeque::with_capacity(self.items.len());
+        while let Some(item) = self.items.pop_front() {
+            if item.3.as_deref() == scope {
+                out.push((item.0, item.2));
+            } else {
+                kept.push_back(item);
+            }
+        }
+        self.items = kept;
+        out
     }
 
     /// Removes the message tagged `tag` (never 0), if it is still queued.

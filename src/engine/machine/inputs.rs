@@ -9,6 +9,7 @@ use crate::engine::connection::{Conn, Status};
 use crate::engine::delivery::refresh::{KindId, RESYNC_BIT};
 use crate::engine::delivery::send_queue::DropCause;
 use crate::engine::errors::{ErrorCode, SdkError};
+use crate::engine::options::Auth;
 use crate::engine::subscriptions::RequestKind;
 use crate::engine::text::{num, quoted};
 use crate::engine::time::Instant;
@@ -68,19 +69,102 @@ impl<P: Clone> Machine<P> {
             }
         }
         let fresh = self.subs.add(&good);
-        if self.conn.is_open() && !fresh.is_empty() {
+        if self.conn.is_open() && !fresh.is_empty() && !self.session.awaiting_auth {
             self.request(now, RequestKind::Subscribe, fresh);
         }
         self.advance(now);
         bad
     }
 
-    /// Removes subscriptions; tells the server when open.
+    /// Removes subscriptions; tells the server when open. A scope left this way drops
+    /// the messages still queued for it (reported).
     pub fn unsubscribe(&mut self, now: f64, ids: &[String]) {
         let now = Instant(now);
         let gone = self.subs.remove(ids);
+        if self.traits.joins {
+            for scope in &gone {
+                self.drop_queued_for(scope);
+            }
+        }
         if self.conn.is_open() && !gone.is_empty() {
             self.request(now, RequestKind::Unsubscribe, gone);
+        }
+        self.advance(now);
+    }
+
+    /// socketio: emits `event` with `args_json` (a JSON array) on `scope`. Sent at once
+    /// when the scope is joined, else queued until its join reply (same bounds as
+    /// `send`). Refused (`false`, reported) on a scope neither joined nor wanted, or a
+    /// packet at or over the server's `maxPayload`: the server would close the whole
+    /// connection for either.
+    pub fn emit(&mut self, now: f64, scope: &str, event: &str, args_json: &str) -> bool {
+        let now = Instant(now);
+        self.advance(now);
+        let ok = match self.emit_text(scope, event, args_json, None) {
+            Ok(text) => self.send_scoped(now, text, 0, scope),
+            Err(e) => {
+                self.error(e);
+                false
+            }
+        };
+        self.advance(now);
+        ok
+    }
+
+    /// socketio: [`Machine::emit`] asking for an answer. Returns the call's id; an
+    /// [`Action::Executed`] settles it with the ack's arguments (JSON array text) or a
+    /// failure (`ackTimeout` after `timeout_ms` from now, also while offline;
+    /// `connectionLost`; `closed`; `messageDropped`; `notJoined`; `payloadTooLarge`).
+    pub fn emit_with_ack(&mut self, now: f64, scope: &str, event: &str, args_json: &str, timeout_ms: f64) -> u64 {
+        let now = Instant(now);
+        self.advance(now);
+        let id = self.subs.next_id();
+        let refused = if self.conn.is_over() {
+            Some(("closed", crate::cat!("the manager is ", self.status.name())))
+        } else if self.executes.is_full() {
+            Some(("messageDropped", crate::cat!(super::MAX_PENDING_EXECUTES, " calls already await an answer")))
+        } else {
+            None
+        };
+        match refused {
+            Some((code, msg)) => self.exec_fail(id, code, msg),
+            None => match self.emit_text(scope, event, args_json, Some(id)) {
+                Err(e) => self.exec_fail(id, e.code.name(), e.message),
+                Ok(text) => {
+                    let on_wire = self.conn.is_open() && self.subs.is_joined(scope);
+                    self.executes.push(id, now, timeout_ms, on_wire, "ackTimeout");
+                    if !self.send_scoped(now, text, id, scope) {
+                        self.executes.take(Some(id));
+                    }
+                }
+            },
+        }
+        self.advance(now);
+        id
+    }
+
+    /// The event packet, or why it must not be sent.
+    fn emit_text(&self, scope: &str, event: &str, args_json: &str, ack: Option<u64>) -> Result<String, SdkError> {
+        if !self.subs.wanted().iter().any(|s| s == scope) {
+            let msg = crate::cat!("emit on ", quoted(scope), ", a namespace neither joined nor wanted: subscribe to it first");
+            return Err(SdkError::new(ErrorCode::NotJoined, msg).with_ids(vec![scope.into()]));
+        }
+        let text = self.protocol.emit(scope, event, args_json, ack).map_err(|why| SdkError::new(ErrorCode::NotJoined, why).with_ids(vec![scope.into()]))?;
+        if text.len() as f64 >= self.session.max_payload {
+            let msg = crate::cat!("packet of ", text.len(), " bytes is not under the server's maxPayload (", num(self.session.max_payload), ")");
+            return Err(SdkError::new(ErrorCode::PayloadTooLarge, msg).with_ids(vec![scope.into()]));
+        }
+        Ok(text)
+    }
+
+    /// socketio: the result of the function `auth` ([`Action::Authorize`]) as JSON text
+    /// (`None`: no payload); the wanted namespaces are joined with it.
+    pub fn authorized(&mut self, now: f64, auth_json: Option<String>) {
+        let now = Instant(now);
+        if self.session.awaiting_auth && self.conn.is_open() {
+            self.session.awaiting_auth = false;
+            self.session.auth = auth_json;
+            self.join_all(now);
         }
         self.advance(now);
     }
@@ -92,6 +176,24 @@ impl<P: Clone> Machine<P> {
         let ok = self.send_tagged(now, text, 0);
         self.advance(now);
         ok
+    }
+
+    /// The app's `send(value)`: `text` is the string itself (`is_string`) or the value's
+    /// JSON. A protocol with events emits it as the event `message` on `/` (what
+    /// socket.io's `send` does); the others send the text as it is.
+    pub fn send_value(&mut self, now: f64, text: String, is_string: bool) -> bool {
+        if !self.traits.joins {
+            return self.send(now, text);
+        }
+        let mut args = String::with_capacity(text.len() + 4);
+        args.push('[');
+        if is_string {
+            crate::engine::json::reader::write_string(&mut args, &text);
+        } else {
+            args.push_str(&text);
+        }
+        args.push(']');
+        self.emit(now, "/", "message", &args)
     }
 
     /// Calls `method` of `context_id` on the node (Calimero `execute`) with `args_json`
@@ -119,7 +221,7 @@ impl<P: Clone> Machine<P> {
         match (refused, request) {
             (Some((code, msg)), _) => self.exec_fail(id, code, msg),
             (None, Some(text)) => {
-                self.executes.push(id, now, timeout_ms, self.conn.is_open());
+                self.executes.push(id, now, timeout_ms, self.conn.is_open(), "executeTimeout");
                 if !self.send_tagged(now, text, id) {
                     self.executes.take(Some(id));
                 }
@@ -196,8 +298,16 @@ impl<P: Clone> Machine<P> {
 
     // ----- socket inputs -----
 
+    /// The socket opened. For a protocol with a handshake the connection opens only
+    /// with the server's handshake frame.
     pub fn on_open(&mut self, now: f64) {
-        let now = Instant(now);
+        if !self.traits.handshake {
+            self.opened(Instant(now));
+        }
+    }
+
+    /// The connection is open (the socket, or the protocol's handshake).
+    pub(super) fn opened(&mut self, now: Instant) {
         let Conn::Connecting { retry, .. } = self.conn else {
             return;
         };
@@ -209,23 +319,57 @@ impl<P: Clone> Machine<P> {
             self.batcher.raise(now.ms(), RESYNC_BIT);
         }
         self.ever_opened = true;
-        // Subscriptions go first, then whatever the app queued while offline.
-        if !self.subs.wanted().is_empty() {
-            let all = self.subs.wanted().to_vec();
-            self.request(now, RequestKind::Subscribe, all);
+        // Subscriptions go first, then whatever the app queued while offline (for a
+        // protocol with joins, what waits for a scope goes out with its join reply).
+        match (&self.opts.auth, self.traits.joins) {
+            (Auth::Function, true) => {
+                self.session.awaiting_auth = true;
+                self.actions.push_back(Action::Authorize);
+            }
+            (Auth::Object(text), true) => {
+                self.session.auth = Some(text.clone());
+                self.join_all(now);
+            }
+            _ => self.join_all(now),
         }
         self.expire_executes(now);
         for (_, g) in self.queue.expire_tagged(now.ms()) {
             self.dropped_message(DropCause::Expired, 1);
             self.exec_dropped(g);
         }
-        while let Some((text, g)) = self.queue.pop_tagged() {
+        self.flush_queued(None);
+        if !matches!(self.protocol.probe(), crate::engine::protocols::Probe::ServerPings) {
+            self.heartbeat.opened(now);
+        }
+        self.advance(now);
+    }
+
+    /// Subscribes to every wanted scope (on open, or once `auth` is known).
+    fn join_all(&mut self, now: Instant) {
+        if !self.subs.wanted().is_empty() {
+            let all = self.subs.wanted().to_vec();
+            self.request(now, RequestKind::Subscribe, all);
+        }
+    }
+
+    /// Sends what waits in the queue for `scope` (`None`: for no scope).
+    pub(super) fn flush_queued(&mut self, scope: Option<&str>) {
+        for (text, g) in self.queue.take_scope(scope) {
             self.stats.messages_sent += 1;
             self.actions.push_back(Action::Send(text));
             self.executes.mark_sent(g);
         }
-        self.heartbeat.opened(now);
-        self.advance(now);
+    }
+
+    /// Drops (and reports) what waits in the queue for `scope`, which will not be joined.
+    pub(super) fn drop_queued_for(&mut self, scope: &str) {
+        let gone = self.queue.take_scope(Some(scope));
+        if !gone.is_empty() {
+            self.dropped_message(DropCause::Cleared, gone.len());
+            for (_, g) in gone {
+                self.exec_dropped(g);
+            }
+        }
     }
 
     /// The socket closed (or failed to open).
@@ -236,6 +380,7 @@ impl<P: Clone> Machine<P> {
                 let msg = crate::cat!("connect attempt failed (close code ", code, reason_suffix(reason), ")");
                 self.lost(now, SdkError::new(ErrorCode::ConnectFailed, msg).with_close_code(code));
             }
+            Conn::Open { .. } if self.session.server_left_all => self.server_closed(now, code),
             Conn::Open { since } => {
                 self.backoff.check_uptime(since.ms(), now.ms());
                 let msg = crate::cat!("connection lost (close code ", code, reason_suffix(reason), ")");
@@ -282,6 +427,19 @@ impl<P: Clone> Machine<P> {
 
     // ----- sending -----
 
+    /// Sends `text` for `scope` if it is joined, else queues it to wait for the join.
+    fn send_scoped(&mut self, now: Instant, text: String, tag: u64, scope: &str) -> bool {
+        if self.conn.is_open() && self.subs.is_joined(scope) {
+            self.stats.messages_sent += 1;
+            self.actions.push_back(Action::Send(text));
+            return true;
+        }
+        if self.conn.is_over() {
+            return false;
+        }
+        self.queue_text(now, text, tag, Some(scope))
+    }
+
     /// Sends or queues `text`; `tag` is the `execute()` it carries (0 for none). A
     /// message the queue drops settles its `execute()`.
     pub(super) fn send_tagged(&mut self, now: Instant, text: String, tag: u64) -> bool {
@@ -292,30 +450,45 @@ impl<P: Clone> Machine<P> {
                 true
             }
             Conn::Closed | Conn::Failed => false,
-            Conn::Idle | Conn::Connecting { .. } | Conn::Waiting { .. } => {
-                let (dropped, queued) = self.queue.push_tagged(text, now.ms(), tag);
-                if queued {
-                    self.stats.messages_queued += 1;
-                }
-                if let Some((_, gone, cause)) = dropped {
-                    self.dropped_message(cause, 1);
-                    self.exec_dropped(gone);
-                }
-                queued
-            }
+            Conn::Idle | Conn::Connecting { .. } | Conn::Waiting { .. } => self.queue_text(now, text, tag, None),
         }
     }
 
+    fn queue_text(&mut self, now: Instant, text: String, tag: u64, scope: Option<&str>) -> bool {
+        let (dropped, queued) = self.queue.push_tagged(text, now.ms(), tag, scope);
+        if queued {
+            self.stats.messages_queued += 1;
+        }
+        if let Some((_, gone, cause)) = dropped {
+            self.dropped_message(cause, 1);
+            self.exec_dropped(gone);
+        }
+        queued
+    }
+
     /// Sends a request of ours and remembers it; returns its id.
+    /// For a protocol with joins, each scope is a request of its own.
     pub(super) fn request(&mut self, now: Instant, kind: RequestKind, ids: Vec<String>) -> u64 {
+        if self.traits.joins && ids.len() > 1 {
+            let mut last = 0;
+            for id in ids {
+                last = self.request(now, kind, vec![id]);
+            }
+            return last;
+        }
         let id = self.subs.next_id();
-        let text = match kind {
-            RequestKind::Subscribe | RequestKind::Probe => self.protocol.subscribe(id, &ids),
-            RequestKind::Unsubscribe => self.protocol.unsubscribe(id, &ids),
-        };
-        self.stats.messages_sent += 1;
-        self.actions.push_back(Action::Send(text));
-        self.subs.sent(id, kind, ids, now);
+        let mut texts = Vec::new();
+        match kind {
+            RequestKind::Subscribe | RequestKind::Probe => self.protocol.subscribe(id, &ids, self.session.auth.as_deref(), &mut texts),
+            RequestKind::Unsubscribe => self.protocol.unsubscribe(id, &ids, &mut texts),
+        }
+        for text in texts {
+            self.stats.messages_sent += 1;
+            self.actions.push_back(Action::Send(text));
+        }
+        if !(self.traits.joins && kind == RequestKind::Unsubscribe) {
+            self.subs.sent(id, kind, ids, now);
+        }
         id
     }
 

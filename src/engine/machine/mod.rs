@@ -45,7 +45,7 @@ use crate::engine::observability::health::{Counts, Health, Quality, Recent};
 use crate::engine::observability::latency::LatencyTracker;
 use crate::engine::observability::stats::Stats;
 use crate::engine::options::{OptionError, Options};
-use crate::engine::protocols::{PreReader, Protocol, ServerError, Stamped, FrameError};
+use crate::engine::protocols::{FrameError, PreReader, Protocol, ServerError, Stamped, Traits};
 use crate::engine::subscriptions::executes::Executes;
 use crate::engine::subscriptions::replay::Replay;
 use crate::engine::subscriptions::Subscriptions;
@@ -58,6 +58,24 @@ use timers::{Timer, Timers};
 pub const BAD_TIMESTAMP_QUIET_MS: f64 = 10_000.0;
 /// How often health and quality are re-evaluated while anything changes.
 const HEALTH_CHECK_MS: f64 = 1000.0;
+/// Events that came for a scope before its join reply, held until it (then delivered
+/// in order), at the most; more are dropped and reported.
+pub const MAX_EARLY_EVENTS: usize = 256;
+
+/// The session of a protocol with a handshake and joins (Socket.IO), for one connection.
+#[derive(Debug, Clone, Default)]
+struct Session {
+    /// The connection's `auth` as JSON text, once known.
+    auth: Option<String>,
+    /// A function `auth` was asked for ([`Action::Authorize`]) and has not answered.
+    awaiting_auth: bool,
+    /// The server's limit on a frame we send (bytes; a frame must stay under it).
+    max_payload: f64,
+    /// The server left every namespace: the close that follows is for good.
+    server_left_all: bool,
+    /// Binary attachments still to skip.
+    attachments: u32,
+}
 
 /// What the web layer must do, or tell the app.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,9 +99,12 @@ pub enum Action<P> {
     Health(Health, Quality),
     /// Time for an `onMetrics` snapshot.
     Metrics,
-    /// An `execute()` settled: its request id, and the node's `output` (JSON text) or
-    /// why not.
+    /// An `execute()` or `emitWithAck()` settled: its request id, and the answer (the
+    /// node's `output`, the ack's arguments: JSON text) or why not.
     Executed { id: u64, result: Result<String, ExecFailure> },
+    /// socketio with a function `auth`: call it and hand its result to
+    /// [`Machine::authorized`]; the namespaces are joined with it.
+    Authorize,
 }
 
 /// Why an `execute()` failed: `code` is one of `serverError` (with the node's error),
@@ -126,6 +147,10 @@ pub struct Machine<P> {
     rng: Rng,
     heartbeat: Heartbeat,
     // subscriptions
+    traits: Traits,
+    session: Session,
+    /// Events before their scope's join reply: `(scope, text, payload)`.
+    early: Vec<(String, String, P)>,
     subs: Subscriptions,
     executes: Executes,
     replay: Replay,
@@ -171,11 +196,15 @@ impl<P: Clone> Machine<P> {
             max_attempts: opts.reconnect_max_attempts,
         });
         let mut subs = Subscriptions::new();
-        for id in &opts.context_ids {
-            protocol.check_context_id(id).map_err(|msg| OptionError::type_error("contextIds", msg))?;
+        let (key, scopes) = opts.initial_scopes();
+        for id in scopes {
+            protocol.check_context_id(id).map_err(|msg| OptionError::type_error(key, msg))?;
         }
-        subs.add(&opts.context_ids);
+        subs.add(scopes);
         Ok(Machine {
+            traits: protocol.traits(),
+            session: Session { max_payload: f64::INFINITY, ..Session::default() },
+            early: Vec::new(),
             rules,
             conn: Conn::Idle,
             status: Status::Idle,
@@ -269,6 +298,12 @@ impl<P: Clone> Machine<P> {
     /// Current subscriptions, in the order they were asked for.
     pub fn subscriptions(&self) -> &[String] {
         self.subs.wanted()
+    }
+
+    /// Each scope's state (`joined`, `joining`, `refused`, `kicked`; see
+    /// [`Subscriptions::states`]).
+    pub fn scope_states(&self) -> Vec<(&str, &'static str)> {
+        self.subs.states()
     }
 
     pub fn queued(&self) -> usize {

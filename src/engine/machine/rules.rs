@@ -73,6 +73,8 @@ impl<P: Clone> Machine<P> {
                 self.actions.push_back(Action::Send(text));
                 self.heartbeat.ping_sent(now);
             }
+            // Only the grace window after a clock jump: the server's ping may wait unread.
+            Probe::ServerPings => {}
         }
         self.heartbeat.sent(now, grace);
     }
@@ -137,11 +139,30 @@ impl<P: Clone> Machine<P> {
     }
 
     pub(super) fn start_attempt(&mut self, now: Instant, retry: bool) {
+        self.session.server_left_all = false;
         self.conn = Conn::Connecting { started: now, retry };
         self.stats.connect_attempts += 1;
         let url = self.protocol.connect_url(&self.opts.url, self.opts.token.as_deref());
         self.actions.push_back(Action::OpenSocket(url));
         self.set_status(if retry || self.backoff.retries() > 0 { Status::Reconnecting } else { Status::Connecting });
+    }
+
+    /// The server ended the session (or the socket closed after it left every scope):
+    /// for good when it had left every scope (`serverDisconnect`, as the reference
+    /// socket.io client does), else a lost connection that reconnects.
+    pub(super) fn server_closed(&mut self, now: Instant, code: u16) {
+        if let Conn::Open { since } = self.conn {
+            self.backoff.check_uptime(since.ms(), now.ms());
+        }
+        if self.session.server_left_all {
+            self.clear_connection_state();
+            self.conn = Conn::Closed;
+            self.set_status(Status::Closed);
+            let msg = crate::cat!("the server left every namespace and closed (close code ", code, "): not reconnecting");
+            self.error(SdkError::new(ErrorCode::ServerDisconnect, msg).with_close_code(code));
+        } else {
+            self.lost(now, SdkError::new(ErrorCode::ConnectionLost, "the server ended the session").with_close_code(code));
+        }
     }
 
     /// The connection is gone without the app asking: report and plan a retry.
@@ -174,12 +195,15 @@ impl<P: Clone> Machine<P> {
                 self.queue.remove_tag(e.id);
             }
             let msg = crate::cat!("no reply within ", num(e.timeout.ms()), " ms");
-            self.exec_fail(e.id, "executeTimeout", msg);
+            self.exec_fail(e.id, e.timeout_code, msg);
         }
     }
 
     pub(super) fn clear_connection_state(&mut self) {
         self.replay.clear();
+        let left_all = self.session.server_left_all;
+        self.session = super::Session { max_payload: f64::INFINITY, server_left_all: left_all, ..super::Session::default() };
+        self.early.clear();
         // Calls on the lost socket get no reply now (the node may or may not have run
         // them); queued ones wait for the next socket.
         while let Some(e) = self.executes.take_sent() {

@@ -74,6 +74,33 @@ pub fn at_least(key: &'static str, v: f64, other: &str, min: f64) -> Result<(), 
     Ok(())
 }
 
+/// socketio: the URL is `http(s)://` or `ws(s)://` with a host and no path but `/`
+/// (the Engine.IO endpoint is `path`, rooms and tenants are `namespaces`); contexts are
+/// namespaces, each `/`-prefixed without a comma.
+pub fn check_socketio(o: &super::Options) -> Result<(), OptionError> {
+    let lower = o.url.to_ascii_lowercase();
+    let rest = ["http://", "https://", "ws://", "wss://"].iter().find_map(|p| lower.strip_prefix(p));
+    let bad = |why: &str| OptionError::type_error("url", crate::cat!(why, ", got ", quoted(&o.url)));
+    let Some(rest) = rest.filter(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace)) else {
+        return Err(bad("must be an http(s):// or ws(s):// URL with a host"));
+    };
+    let path_start = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let tail = &rest[path_start..];
+    if !(tail.is_empty() || tail == "/") {
+        return Err(bad("must carry no path, query or fragment: the Engine.IO endpoint is the path option, rooms and tenants are namespaces, parameters are query"));
+    }
+    if !o.context_ids.is_empty() {
+        return Err(OptionError::type_error("contextIds", "is not used by protocol \"socketio\": list the namespaces to join in namespaces"));
+    }
+    if !o.path.starts_with('/') {
+        return Err(OptionError::type_error("path", crate::cat!("must start with /, got ", quoted(&o.path))));
+    }
+    for ns in &o.namespaces {
+        crate::engine::protocols::socketio::check_namespace(ns).map_err(|m| OptionError::type_error("namespaces", m))?;
+    }
+    Ok(())
+}
+
 /// A URL must be `ws://` or `wss://` with a host.
 pub fn check_url(url: &str) -> Result<(), OptionError> {
     let lower = url.to_ascii_lowercase();

@@ -51,6 +51,16 @@ impl Profile {
     }
 }
 
+/// The Socket.IO `auth` option: what goes into each namespace's CONNECT.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Auth {
+    None,
+    /// An object, as its JSON text.
+    Object(String),
+    /// A function (sync or async) the web layer calls on every (re)connect.
+    Function,
+}
+
 /// What to do when the offline send queue is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueOverflow {
@@ -135,6 +145,21 @@ declare_options! {
     "contextIds" context_ids: Vec<String> = Vec::new();
         read strings, check (), ts "readonly string[]", default "[]";
         "Subscribed on every open; Calimero ids must be base58 of 32 bytes."
+    "namespaces" namespaces: Vec<String> = alloc::vec![String::from("/")];
+        read strings, check (), ts "readonly string[]", default "[\"/\"]";
+        "socketio: namespaces joined on open and re-joined after reconnects."
+    "path" path: String = String::from("/socket.io/");
+        read string, check (), ts "string", default "\"/socket.io/\"";
+        "socketio: the Engine.IO endpoint's path (with its trailing slash)."
+    "query" query: Vec<(String, String)> = Vec::new();
+        read string_map, check (), ts "{ readonly [key: string]: string | number | boolean }", default "{}";
+        "socketio: extra query parameters of the connect URL."
+    "auth" auth: Auth = Auth::None;
+        read auth, check (), ts "AuthOption", default "none";
+        "socketio: the CONNECT payload: an object, or a function (may be async) called on every (re)connect."
+    "ackTimeoutMs" ack_timeout_ms: f64 = 10_000.0;
+        read number, check within(Range::Ms(1.0)), ts "number", default "10000";
+        "socketio: `emitWithAck` rejects (`ackTimeout`) after this long (ms)."
     "batchWindowMs" batch_window_ms: f64 = 100.0, HighThroughput = 16.0;
         read number, check within(Range::Ms(0.0)), ts "number", default "100";
         "Quiet time (ms) that closes a batch."
@@ -225,12 +250,31 @@ impl Options {
             timestamp_field: &self.timestamp_field,
             pong_type: &self.pong_type,
             ping_message: &self.ping_message,
+            path: &self.path,
+            query: &self.query,
+        }
+    }
+
+    /// What the manager subscribes to at first, and the option that names it: the
+    /// namespaces for socketio, else the context ids.
+    pub fn initial_scopes(&self) -> (&'static str, &[String]) {
+        if self.protocol == ProtocolKind::Socketio {
+            ("namespaces", &self.namespaces)
+        } else {
+            ("contextIds", &self.context_ids)
         }
     }
 
     /// Checks every field's rule, the URL, and the rules that tie two options.
     pub fn validate(&self) -> Result<(), OptionError> {
-        check_url(&self.url)?;
+        if self.protocol == ProtocolKind::Socketio {
+            check::check_socketio(self)?;
+        } else {
+            check_url(&self.url)?;
+            if self.namespaces.len() != 1 || self.namespaces[0] != "/" {
+                return Err(OptionError::type_error("namespaces", "is for protocol \"socketio\"; this protocol subscribes to contextIds"));
+            }
+        }
         self.check_each()?;
         at_least("maxBatchWaitMs", self.max_batch_wait_ms, "batchWindowMs", self.batch_window_ms)?;
         at_least("reconnectMaxDelayMs", self.reconnect_max_delay_ms, "reconnectInitialDelayMs", self.reconnect_initial_delay_ms)?;

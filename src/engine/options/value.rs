@@ -14,7 +14,7 @@
 use crate::prelude::*;
 
 use super::error::OptionError;
-use super::{Profile, QueueOverflow};
+use super::{Auth, Profile, QueueOverflow};
 use crate::engine::json::reader::{slice, JsonResult, Reader, ValueKind};
 use crate::engine::protocols::ProtocolKind;
 use crate::engine::text::quoted;
@@ -198,6 +198,45 @@ pub fn overflow(v: Val<'_>, key: &'static str) -> Result<QueueOverflow, OptionEr
 pub fn profile(v: Val<'_>, key: &'static str) -> Result<Profile, OptionError> {
     let p = string(v, key)?;
     Profile::parse(&p).ok_or_else(|| OptionError::range_error(key, crate::cat!("must be \"development\", \"production\" or \"highThroughput\", got ", quoted(&p))))
+}
+
+/// An object of string, number or boolean values as `(key, value text)` (`query`).
+pub fn string_map(v: Val<'_>, key: &'static str) -> Result<Vec<(String, String)>, OptionError> {
+    let Val::Object(text) = v else {
+        return Err(v.wrong(key, "an object of strings"));
+    };
+    let mut out = Vec::new();
+    let mut bad: Option<OptionError> = None;
+    let _ = Reader::new(text).object(|r, k| {
+        let k = k.value().into_owned();
+        let text = match value(r)? {
+            Val::Str(s) => Some(s),
+            Val::Bool(b) => Some(String::from(if b { "true" } else { "false" })),
+            Val::Num(n) if n.is_finite() => Some(crate::cat!(crate::engine::text::num(n))),
+            other => {
+                bad.get_or_insert(OptionError::type_error(key, crate::cat!("value of ", quoted(&k), " must be a string, number or boolean, got ", other.type_name())));
+                None
+            }
+        };
+        if let Some(t) = text {
+            out.push((k, t));
+        }
+        Ok(())
+    });
+    match bad {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// `auth`: an object (kept as its text), a function, or null (none).
+pub fn auth(v: Val<'_>, key: &'static str) -> Result<Auth, OptionError> {
+    match v {
+        Val::Object(text) => Ok(Auth::Object(text.into())),
+        Val::Other("function") => Ok(Auth::Function),
+        Val::Null => Ok(Auth::None),
+        v => Err(v.wrong(key, "an object or a function")),
+    }
 }
 
 /// Refresh rules as read: `(kind, flags)` in the object's order.

@@ -71,6 +71,34 @@ pub enum Inbound<'a> {
     /// An answer to a heartbeat ping (json protocol), with its id if echoed and the
     /// server's timestamp if stamped.
     Pong { id: Option<f64>, timestamp: Option<f64> },
+    /// A session-level frame of a protocol with handshakes and joins (Socket.IO).
+    Control(Control<'a>),
+}
+
+/// Session-level frames: what a protocol with a handshake, per-scope joins and
+/// server-driven pings tells the machine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Control<'a> {
+    /// The server's session parameters: the connection is open. The server pings every
+    /// `ping_interval_ms` and gives up `ping_timeout_ms` after a ping; every frame sent
+    /// must be under `max_payload` bytes.
+    Handshake { ping_interval_ms: f64, ping_timeout_ms: f64, max_payload: f64 },
+    /// The server's heartbeat: send `reply` at once.
+    Ping { reply: &'static str },
+    /// The server ends the session (the socket must be closed by us).
+    Close,
+    /// `scope` is joined; `pid` is the server's session-recovery id, if it keeps one.
+    Joined { scope: Cow<'a, str>, pid: Option<Cow<'a, str>> },
+    /// The server refused to join `scope`: its message, and its `data` as JSON text.
+    Refused { scope: Cow<'a, str>, message: String, data: Option<&'a str> },
+    /// The server left `scope` on its own.
+    Left { scope: Cow<'a, str> },
+    /// The answer to the app's request `id`, its arguments as JSON array text.
+    Answer { id: u64, args: &'a str },
+    /// A packet whose `count` binary attachments follow as binary frames.
+    Attachments { count: u8 },
+    /// A frame with nothing to do (a noop, an unsolicited pong).
+    Ignored,
 }
 
 /// A delivered frame as the app gets it (normalized JSON text), with the server timestamp
@@ -84,6 +112,8 @@ pub enum FrameError {
     Malformed(JsonError),
     /// JSON, but not a shape this protocol knows.
     UnknownShape(&'static str),
+    /// Not a packet of this protocol: why (its codec's message).
+    Invalid(String),
 }
 
 /// The error as a message (a `crate::cat!` piece).
@@ -97,6 +127,10 @@ impl crate::engine::text::Piece for FrameError {
             FrameError::UnknownShape(what) => {
                 out.push_str("frame of unknown shape: ");
                 out.push_str(what);
+            }
+            FrameError::Invalid(why) => {
+                out.push_str("invalid frame: ");
+                out.push_str(why);
             }
         }
     }

@@ -21,8 +21,9 @@ pub mod calimero;
 pub(crate) mod frame_text;
 pub mod inbound;
 pub mod json;
+pub mod socketio;
 
-pub use inbound::{EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError, Stamped};
+pub use inbound::{Control, EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError, Stamped};
 
 
 /// What a codec is built from: the options it reads (`timestampField`, `pongType`,
@@ -33,6 +34,9 @@ pub struct Settings<'a> {
     pub timestamp_field: &'a str,
     pub pong_type: &'a str,
     pub ping_message: &'a str,
+    /// socketio: the Engine.IO endpoint's path and the extra query parameters.
+    pub path: &'a str,
+    pub query: &'a [(String, String)],
 }
 
 /// How a protocol checks that the connection is alive.
@@ -42,6 +46,21 @@ pub enum Probe {
     Resubscribe,
     /// Send this text (a ping); the frame the codec decodes as [`Inbound::Pong`] answers.
     Ping(String),
+    /// Nothing to send: the server pings ([`Control::Ping`]), and a connection without a
+    /// ping for the window its handshake gives is dead.
+    ServerPings,
+}
+
+/// How a protocol's sessions work, where they differ from a plain request/reply socket.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Traits {
+    /// The connection is open only once the server's handshake frame
+    /// ([`Control::Handshake`]) arrived, not when the socket opens.
+    pub handshake: bool,
+    /// Each scope is joined by a request of its own and answered by [`Control::Joined`]
+    /// or [`Control::Refused`]; its events wait for the reply, and the app's messages
+    /// for it wait in the offline queue until then.
+    pub joins: bool,
 }
 
 /// A JS pre-reader a protocol offers for its most common frame (see
@@ -68,10 +87,23 @@ pub trait Codec: Sized {
     fn connect_url(&self, base: &str, token: Option<&str>) -> String {
         frame_text::with_token(base, token)
     }
-    /// The request that subscribes to `ids` (`id`: the SDK's request id).
-    fn subscribe(&self, id: u64, ids: &[String]) -> String;
-    /// The request that unsubscribes from `ids`.
-    fn unsubscribe(&self, id: u64, ids: &[String]) -> String;
+    /// The requests that subscribe to `ids` (`id`: the SDK's request id; `auth`: the
+    /// connection's credentials as JSON text, for protocols whose joins carry them),
+    /// pushed onto `out`.
+    fn subscribe(&self, id: u64, ids: &[String], auth: Option<&str>, out: &mut Vec<String>);
+    /// The requests that unsubscribe from `ids`, pushed onto `out`.
+    fn unsubscribe(&self, id: u64, ids: &[String], out: &mut Vec<String>);
+    /// An app event `event` with `args_json` (a JSON array of its arguments) in `scope`,
+    /// asking for an answer with `ack`; why not (the protocol has no events, a reserved
+    /// name...).
+    fn emit(&self, scope: &str, event: &str, args_json: &str, ack: Option<u64>) -> Result<String, String> {
+        let _ = (scope, event, args_json, ack);
+        Err("emit() is for protocol \"socketio\"".into())
+    }
+    /// How the protocol's sessions work (see [`Traits`]).
+    fn traits(&self) -> Traits {
+        Traits::default()
+    }
     /// An app call (`execute()`), or `None` when the protocol has none.
     fn execute(&self, id: u64, context_id: &str, method: &str, args_json: &str) -> Option<String>;
     /// Checks that a context id is well formed.
@@ -153,6 +185,7 @@ macro_rules! protocols {
 protocols! {
     Calimero = "calimero" => calimero::Calimero,
     Json = "json" => json::Json,
+    Socketio = "socketio" => socketio::SocketIo,
 }
 
 impl Protocol {
@@ -178,13 +211,23 @@ impl Protocol {
     }
 
     /// See [`Codec::subscribe`].
-    pub fn subscribe(&self, id: u64, ids: &[String]) -> String {
-        dispatch!(self, p => p.subscribe(id, ids))
+    pub fn subscribe(&self, id: u64, ids: &[String], auth: Option<&str>, out: &mut Vec<String>) {
+        dispatch!(self, p => p.subscribe(id, ids, auth, out))
     }
 
     /// See [`Codec::unsubscribe`].
-    pub fn unsubscribe(&self, id: u64, ids: &[String]) -> String {
-        dispatch!(self, p => p.unsubscribe(id, ids))
+    pub fn unsubscribe(&self, id: u64, ids: &[String], out: &mut Vec<String>) {
+        dispatch!(self, p => p.unsubscribe(id, ids, out))
+    }
+
+    /// See [`Codec::emit`].
+    pub fn emit(&self, scope: &str, event: &str, args_json: &str, ack: Option<u64>) -> Result<String, String> {
+        dispatch!(self, p => p.emit(scope, event, args_json, ack))
+    }
+
+    /// See [`Codec::traits`].
+    pub fn traits(&self) -> Traits {
+        dispatch!(self, p => p.traits())
     }
 
     /// See [`Codec::execute`].
@@ -217,7 +260,7 @@ impl Protocol {
 mod tests {
     use super::*;
 
-    const SETTINGS: Settings<'static> = Settings { timestamp_field: "_server_timestamp", pong_type: "pong", ping_message: "{}" };
+    const SETTINGS: Settings<'static> = Settings { timestamp_field: "_server_timestamp", pong_type: "pong", ping_message: "{}", path: "/socket.io/", query: &[] };
 
     #[test]
     fn token_is_url_encoded_and_appended() {
@@ -230,13 +273,17 @@ mod tests {
     #[test]
     fn requests_are_numbered_and_escaped() {
         let p = Protocol::new(ProtocolKind::Calimero, &SETTINGS);
+        let mut out = Vec::new();
+        p.subscribe(7, &["a".into(), "b\"".into()], None, &mut out);
+        p.unsubscribe(8, &[], &mut out);
         assert_eq!(
-            p.subscribe(7, &["a".into(), "b\"".into()]),
-            r#"{"id":7,"method":"subscribe","params":{"contextIds":["a","b\""]}}"#
+            out,
+            [r#"{"id":7,"method":"subscribe","params":{"contextIds":["a","b\""]}}"#, r#"{"id":8,"method":"unsubscribe","params":{"contextIds":[]}}"#]
         );
-        assert_eq!(p.unsubscribe(8, &[]), r#"{"id":8,"method":"unsubscribe","params":{"contextIds":[]}}"#);
         let j = Protocol::new(ProtocolKind::Json, &SETTINGS);
-        assert_eq!(j.subscribe(1, &["c".into()]), r#"{"type":"subscribe","contextIds":["c"]}"#);
+        out.clear();
+        j.subscribe(1, &["c".into()], None, &mut out);
+        assert_eq!(out, [r#"{"type":"subscribe","contextIds":["c"]}"#]);
     }
 
     #[test]
@@ -245,6 +292,6 @@ mod tests {
             assert_eq!(ProtocolKind::parse(name).map(ProtocolKind::name), Some(*name));
         }
         assert_eq!(ProtocolKind::parse("mqtt"), None);
-        assert_eq!(ProtocolKind::EXPECTED, r#"one of "calimero" "json""#);
+        assert_eq!(ProtocolKind::EXPECTED, r#"one of "calimero" "json" "socketio""#);
     }
 }

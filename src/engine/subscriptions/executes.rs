@@ -20,6 +20,8 @@ pub(crate) struct Exec {
     pub(crate) timeout: Duration,
     /// On the socket (else still in the offline queue).
     pub(crate) sent: bool,
+    /// The code its Promise rejects with on timeout (`executeTimeout`, `ackTimeout`).
+    pub(crate) timeout_code: &'static str,
 }
 
 /// The pending calls.
@@ -38,9 +40,9 @@ impl Executes {
     }
 
     /// A call made at `now`; `timeout_ms` that is not a positive number means the default.
-    pub(crate) fn push(&mut self, id: u64, now: Instant, timeout_ms: f64, sent: bool) {
+    pub(crate) fn push(&mut self, id: u64, now: Instant, timeout_ms: f64, sent: bool, timeout_code: &'static str) {
         let ms = if timeout_ms.is_finite() && timeout_ms > 0.0 { timeout_ms } else { DEFAULT_EXECUTE_TIMEOUT_MS };
-        self.calls.push(Exec { id, deadline: now + Duration(ms), timeout: Duration(ms), sent });
+        self.calls.push(Exec { id, deadline: now + Duration(ms), timeout: Duration(ms), sent, timeout_code });
     }
 
     /// Removes the call `id`, if pending.
@@ -86,8 +88,8 @@ mod tests {
     #[test]
     fn deadlines_default_and_expire() {
         let mut x = Executes::default();
-        x.push(1, Instant(0.0), f64::NAN, false);
-        x.push(2, Instant(0.0), 500.0, true);
+        x.push(1, Instant(0.0), f64::NAN, false, "executeTimeout");
+        x.push(2, Instant(0.0), 500.0, true, "ackTimeout");
         assert_eq!(x.deadline(), Some(Instant(500.0)));
         assert!(x.take_expired(Instant(499.0)).is_none());
         assert_eq!(x.take_expired(Instant(500.0)).map(|e| e.id), Some(2));

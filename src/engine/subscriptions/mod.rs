@@ -47,17 +47,24 @@ impl Request {
     }
 }
 
-/// The wanted contexts and the pending requests.
+/// The wanted contexts and the pending requests; for protocols with joins, also the
+/// scopes joined on this connection and the last scopes the server refused or left.
 #[derive(Debug, Clone)]
 pub(crate) struct Subscriptions {
     wanted: Vec<String>,
     pending: VecDeque<Request>,
     next_id: u64,
+    joined: Vec<String>,
+    /// `(scope, "refused" | "kicked")`, the newest last, bounded.
+    ended: VecDeque<(String, &'static str)>,
 }
+
+/// Scopes the server refused or left that [`Subscriptions::states`] still lists.
+const MAX_ENDED: usize = 64;
 
 impl Subscriptions {
     pub(crate) fn new() -> Self {
-        Subscriptions { wanted: Vec::new(), pending: VecDeque::new(), next_id: FIRST_REQUEST_ID }
+        Subscriptions { wanted: Vec::new(), pending: VecDeque::new(), next_id: FIRST_REQUEST_ID, joined: Vec::new(), ended: VecDeque::new() }
     }
 
     /// The wanted contexts, in the order they were asked for.
@@ -130,9 +137,53 @@ impl Subscriptions {
         denied
     }
 
-    /// The connection is gone: no reply will come.
+    /// The connection is gone: no reply will come, and nothing is joined.
     pub(crate) fn forget_pending(&mut self) {
         self.pending.clear();
+        self.joined.clear();
+    }
+
+    /// Whether `scope` is joined on this connection.
+    pub(crate) fn is_joined(&self, scope: &str) -> bool {
+        self.joined.iter().any(|s| s == scope)
+    }
+
+    /// The server answered the join of `scope`: it is joined (if still wanted); its
+    /// pending request is settled. Returns whether it is wanted.
+    pub(crate) fn joined(&mut self, scope: &str) -> bool {
+        if let Some(i) = self.pending.iter().position(|r| r.kind == RequestKind::Subscribe && r.ids.iter().any(|i| i == scope)) {
+            self.pending.remove(i);
+        }
+        let wanted = self.wanted.iter().any(|s| s == scope);
+        if wanted && !self.is_joined(scope) {
+            self.joined.push(scope.into());
+            self.ended.retain(|(s, _)| s != scope);
+        }
+        wanted
+    }
+
+    /// The server refused (`"refused"`) or left (`"kicked"`) `scope`: no longer wanted,
+    /// nor joined, nor pending. Returns whether it had been wanted.
+    pub(crate) fn ended(&mut self, scope: &str, how: &'static str) -> bool {
+        self.pending.retain(|r| !(r.kind == RequestKind::Subscribe && r.ids.iter().any(|i| i == scope)));
+        self.joined.retain(|s| s != scope);
+        let was = self.wanted.iter().any(|s| s == scope);
+        self.wanted.retain(|s| s != scope);
+        self.ended.retain(|(s, _)| s != scope);
+        if self.ended.len() >= MAX_ENDED {
+            self.ended.pop_front();
+        }
+        self.ended.push_back((scope.into(), how));
+        was
+    }
+
+    /// Each scope's state: wanted ones `"joined"` or `"joining"` (open or not), then
+    /// the last refused (`"refused"`) and left (`"kicked"`) ones.
+    pub(crate) fn states(&self) -> Vec<(&str, &'static str)> {
+        let mut out: Vec<(&str, &'static str)> =
+            self.wanted.iter().map(|s| (s.as_str(), if self.is_joined(s) { "joined" } else { "joining" })).collect();
+        out.extend(self.ended.iter().map(|(s, how)| (s.as_str(), *how)));
+        out
     }
 }
 
@@ -176,6 +227,25 @@ mod tests {
         let req = s.answered(Some(id), false).unwrap();
         assert_eq!(s.denied(&req, &[Cow::Borrowed("a")]), ids(&["b"]));
         assert_eq!(s.wanted(), ids(&["a"]));
+    }
+
+    #[test]
+    fn joins_refusals_and_kicks_set_each_scopes_state() {
+        let mut s = Subscriptions::new();
+        s.add(&ids(&["/", "/a", "/b"]));
+        for ns in ["/", "/a", "/b"] {
+            let id = s.next_id();
+            s.sent(id, RequestKind::Subscribe, ids(&[ns]), Instant(0.0));
+        }
+        assert!(s.joined("/") && s.is_joined("/"));
+        assert!(s.ended("/a", "refused"));
+        assert!(s.joined("/b"));
+        assert!(s.ended("/b", "kicked"));
+        assert!(!s.joined("/b"), "a scope no longer wanted is not joined by a late reply");
+        assert_eq!(s.states(), [("/", "joined"), ("/a", "refused"), ("/b", "kicked")]);
+        assert!(!s.awaiting_subscribe("/a"), "the refusal settled its request");
+        s.forget_pending();
+        assert_eq!(s.states()[0], ("/", "joining"), "a new connection joins again");
     }
 
     #[test]

@@ -44,12 +44,12 @@ impl Codec for Calimero {
         normalize_stamped(text, &self.timestamp_path)
     }
 
-    fn subscribe(&self, id: u64, ids: &[String]) -> String {
-        requests::ids_request(id, "subscribe", ids)
+    fn subscribe(&self, id: u64, ids: &[String], _auth: Option<&str>, out: &mut Vec<String>) {
+        out.push(requests::ids_request(id, "subscribe", ids));
     }
 
-    fn unsubscribe(&self, id: u64, ids: &[String]) -> String {
-        requests::ids_request(id, "unsubscribe", ids)
+    fn unsubscribe(&self, id: u64, ids: &[String], out: &mut Vec<String>) {
+        out.push(requests::ids_request(id, "unsubscribe", ids));
     }
 
     fn execute(&self, id: u64, context_id: &str, method: &str, args_json: &str) -> Option<String> {

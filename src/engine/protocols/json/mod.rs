@@ -59,12 +59,12 @@ impl Codec for Json {
         normalize(text, &self.timestamp_path).map(|t| (t, None))
     }
 
-    fn subscribe(&self, _id: u64, ids: &[String]) -> String {
-        ids_request("subscribe", ids)
+    fn subscribe(&self, _id: u64, ids: &[String], _auth: Option<&str>, out: &mut Vec<String>) {
+        out.push(ids_request("subscribe", ids));
     }
 
-    fn unsubscribe(&self, _id: u64, ids: &[String]) -> String {
-        ids_request("unsubscribe", ids)
+    fn unsubscribe(&self, _id: u64, ids: &[String], out: &mut Vec<String>) {
+        out.push(ids_request("unsubscribe", ids));
     }
 
     fn execute(&self, _id: u64, _context_id: &str, _method: &str, _args_json: &str) -> Option<String> {

@@ -1,0 +1,279 @@
+//! Socket.IO behind the protocol seam: how the machine sees the wire.
+//!
+//! - A namespace is a scope (a context): joined by a CONNECT of its own carrying the
+//!   connection's `auth`, answered by a CONNECT reply ([`Control::Joined`]) or a
+//!   CONNECT_ERROR ([`Control::Refused`]); the server may leave it (DISCONNECT,
+//!   [`Control::Left`]).
+//! - An event name is a kind; an event frame is delivered to the app as
+//!   `{"<name>":[...args]}`, with the timestamp field taken out of its first argument.
+//! - The connection is open at the Engine.IO open packet ([`Control::Handshake`]), and
+//!   only the server pings: each ping is answered with a pong at once
+//!   ([`Control::Ping`]); the machine's own probe does not apply.
+//! - `emitWithAck` answers arrive as [`Control::Answer`]; binary packets announce their
+//!   attachments ([`Control::Attachments`]).
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use super::packet::{read_frame, Engine, EventName, Kind};
+use super::write;
+use crate::engine::json::reader::{slice, RawStr, Reader, ValueKind};
+use crate::engine::protocols::frame_text::{apply_edits, member_removal, percent_encode, with_token};
+use crate::engine::protocols::json::split_path;
+use crate::engine::protocols::{Codec, Control, EventClass, EventInfo, FrameError, Inbound, Probe, Settings, Stamped, Traits};
+use alloc::borrow::Cow;
+
+/// The Socket.IO codec: where the Engine.IO endpoint is, the extra query, where the
+/// timestamp is.
+#[derive(Debug, Clone)]
+pub struct SocketIo {
+    path: String,
+    query: Vec<(String, String)>,
+    timestamp_path: Vec<String>,
+}
+
+/// A namespace is `/`, or `/` followed by a name without a comma (the wire ends a
+/// namespace at its first comma).
+pub fn check_namespace(ns: &str) -> Result<(), String> {
+    if !ns.starts_with('/') {
+        return Err(crate::cat!("a namespace starts with /, got ", crate::engine::text::quoted(ns)));
+    }
+    if ns.contains(',') || ns.contains(char::is_control) {
+        return Err(crate::cat!("a namespace holds no comma or control character, got ", crate::engine::text::quoted(ns)));
+    }
+    Ok(())
+}
+
+fn malformed(e: super::SioError) -> FrameError {
+    FrameError::Invalid(crate::cat!(e))
+}
+
+/// The event's first argument, if it is an object: its span in `text`.
+fn first_object(text: &str, args: &str) -> Option<(usize, usize)> {
+    if args.is_empty() {
+        return None;
+    }
+    let base = crate::engine::protocols::frame_text::offset_in(text, args);
+    let mut r = Reader::new(args);
+    if r.peek_kind().ok()? != ValueKind::Object {
+        return None;
+    }
+    let (a, b) = r.skip().ok()?;
+    Some((base + a, base + b))
+}
+
+impl SocketIo {
+    /// The timestamp in the event's first argument: `(value, member start, member end)`
+    /// in `text`.
+    fn stamp(&self, text: &str, args: &str) -> Option<(f64, usize, usize)> {
+        if self.timestamp_path.is_empty() {
+            return None;
+        }
+        let (a, b) = first_object(text, args)?;
+        let (ts, ka, vb) = crate::engine::protocols::json::decode::locate(slice(text, a, b), &self.timestamp_path)?;
+        Some((ts, a + ka, a + vb))
+    }
+}
+
+impl Codec for SocketIo {
+    fn new(settings: &Settings<'_>) -> Self {
+        SocketIo { path: settings.path.into(), query: settings.query.to_vec(), timestamp_path: split_path(settings.timestamp_field) }
+    }
+
+    fn decode<'a>(&self, text: &'a str) -> Result<Inbound<'a>, FrameError> {
+        let packet = match read_frame(text).map_err(malformed)? {
+            Engine::Open(h) => {
+                return Ok(Inbound::Control(Control::Handshake {
+                    ping_interval_ms: h.ping_interval as f64,
+                    ping_timeout_ms: h.ping_timeout as f64,
+                    max_payload: h.max_payload as f64,
+                }))
+            }
+            Engine::Close => return Ok(Inbound::Control(Control::Close)),
+            Engine::Ping => return Ok(Inbound::Control(Control::Ping { reply: write::pong() })),
+            Engine::Pong | Engine::Upgrade | Engine::Noop => return Ok(Inbound::Control(Control::Ignored)),
+            Engine::Message(p) => p,
+        };
+        let scope = Cow::Borrowed(packet.nsp);
+        let control = match packet.kind {
+            Kind::Connect => Control::Joined { scope, pid: None },
+            Kind::Disconnect => Control::Left { scope },
+            Kind::ConnectError => Control::Refused {
+                scope,
+                message: packet.message.map(|m| m.value().into_owned()).unwrap_or_default(),
+                data: packet.error_data,
+            },
+            Kind::Ack => match packet.id {
+                Some(id) => Control::Answer { id, args: packet.data.unwrap_or("[]") },
+                None => return Err(FrameError::UnknownShape("an ACK without an id")),
+            },
+            Kind::BinaryEvent | Kind::BinaryAck => Control::Attachments { count: packet.attachments },
+            Kind::Event => {
+                let name = match packet.name {
+                    Some(EventName::Str(s)) => s,
+                    Some(EventName::Num(n)) => RawStr { raw: n, escaped: false },
+                    None => return Err(FrameError::UnknownShape("an EVENT without a name")),
+                };
+                return Ok(Inbound::Event(EventInfo {
+                    scope,
+                    is_group: false,
+                    event_type: name.value(),
+                    kinds: alloc::vec![name],
+                    seq: None,
+                    timestamp: self.stamp(text, packet.args).map(|s| s.0),
+                    class: EventClass::State,
+                    replayed: false,
+                }));
+            }
+        };
+        Ok(Inbound::Control(control))
+    }
+
+    /// `{"<event name>":[...args]}`, the timestamp member taken out of the first argument.
+    fn normalize_stamped(&self, text: &str) -> Result<Stamped, FrameError> {
+        let Engine::Message(p) = read_frame(text).map_err(malformed)? else {
+            return Err(FrameError::UnknownShape("not an event"));
+        };
+        let name = match p.name {
+            Some(EventName::Str(s)) => s.value(),
+            Some(EventName::Num(n)) => Cow::Borrowed(n),
+            None => return Err(FrameError::UnknownShape("not an event")),
+        };
+        let mut out = String::with_capacity(p.args.len() + name.len() + 8);
+        out.push('{');
+        crate::engine::json::reader::write_string(&mut out, &name);
+        out.push_str(":[");
+        match (p.args.is_empty(), self.stamp(text, p.args)) {
+            (true, _) => {}
+            (false, Some((_, ka, vb))) => {
+                let (a, b) = member_removal(text, ka, vb);
+                let start = crate::engine::protocols::frame_text::offset_in(text, p.args);
+                out.push_str(&apply_edits(text, start, start + p.args.len(), &[(a, b, String::new())]));
+            }
+            (false, None) => out.push_str(p.args),
+        }
+        out.push_str("]}");
+        Ok((out, None))
+    }
+
+    /// `ws(s)://host` + `path` + `?EIO=4&transport=websocket` + the `query` + `token`.
+    fn connect_url(&self, base: &str, token: Option<&str>) -> String {
+        let mut url = String::with_capacity(base.len() + self.path.len() + 48);
+        let rest = if let Some(r) = base.strip_prefix("http://") {
+            url.push_str("ws://");
+            r
+        } else if let Some(r) = base.strip_prefix("https://") {
+            url.push_str("wss://");
+            r
+        } else {
+            ""
+        };
+        url.push_str(if rest.is_empty() { base } else { rest });
+        while url.ends_with('/') {
+            url.pop();
+        }
+        url.push_str(&self.path);
+        if !self.path.ends_with('/') {
+            url.push('/');
+        }
+        url.push_str("?EIO=4&transport=websocket");
+        for (k, v) in &self.query {
+            url.push('&');
+            percent_encode(&mut url, k);
+            url.push('=');
+            percent_encode(&mut url, v);
+        }
+        with_token(&url, token)
+    }
+
+    fn subscribe(&self, _id: u64, ids: &[String], auth: Option<&str>, out: &mut Vec<String>) {
+        out.extend(ids.iter().filter_map(|ns| write::connect(ns, auth).ok()));
+    }
+
+    fn unsubscribe(&self, _id: u64, ids: &[String], out: &mut Vec<String>) {
+        out.extend(ids.iter().filter_map(|ns| write::disconnect(ns).ok()));
+    }
+
+    fn emit(&self, scope: &str, event: &str, args_json: &str, ack: Option<u64>) -> Result<String, String> {
+        let inner = args_json.trim().strip_prefix('[').and_then(|a| a.strip_suffix(']')).ok_or_else(|| String::from("the arguments must be a JSON array"))?;
+        write::event(scope, ack, event, inner).map_err(|e| crate::cat!(e))
+    }
+
+    fn execute(&self, _id: u64, _context_id: &str, _method: &str, _args_json: &str) -> Option<String> {
+        None
+    }
+
+    fn check_scope(&self, id: &str) -> Result<(), String> {
+        check_namespace(id)
+    }
+
+    fn probe(&self) -> Probe {
+        Probe::ServerPings
+    }
+
+    fn default_rules(&self) -> &'static [(&'static str, &'static [&'static str])] {
+        &[]
+    }
+
+    fn traits(&self) -> Traits {
+        Traits { handshake: true, joins: true }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codec() -> SocketIo {
+        let query = [(String::from("v"), String::from("2 x"))];
+        SocketIo::new(&Settings { timestamp_field: "_server_timestamp", pong_type: "", ping_message: "", path: "/socket.io/", query: &query })
+    }
+
+    #[test]
+    fn the_url_gets_the_endpoint_and_its_query() {
+        let c = codec();
+        assert_eq!(c.connect_url("https://api.example.com", None), "wss://api.example.com/socket.io/?EIO=4&transport=websocket&v=2%20x");
+        assert_eq!(c.connect_url("http://h:3000/", Some("t")), "ws://h:3000/socket.io/?EIO=4&transport=websocket&v=2%20x&token=t");
+    }
+
+    #[test]
+    fn frames_become_controls_and_events() {
+        let c = codec();
+        let open = r#"0{"sid":"x","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
+        assert_eq!(
+            c.decode(open).unwrap(),
+            Inbound::Control(Control::Handshake { ping_interval_ms: 25000.0, ping_timeout_ms: 20000.0, max_payload: 1e6 })
+        );
+        assert_eq!(c.decode("2").unwrap(), Inbound::Control(Control::Ping { reply: "3" }));
+        assert_eq!(c.decode(r#"40/guild/1,{"sid":"a"}"#).unwrap(), Inbound::Control(Control::Joined { scope: "/guild/1".into(), pid: None }));
+        assert_eq!(
+            c.decode(r#"44/p,{"message":"not authorized","data":{"reason":"bad token"}}"#).unwrap(),
+            Inbound::Control(Control::Refused { scope: "/p".into(), message: "not authorized".into(), data: Some(r#"{"reason":"bad token"}"#) })
+        );
+        assert_eq!(c.decode(r#"437[{"ok":true}]"#).unwrap(), Inbound::Control(Control::Answer { id: 7, args: r#"[{"ok":true}]"# }));
+        let Inbound::Event(e) = c.decode(r#"42/g,["queue_updated",{"n":1,"_server_timestamp":1700000000000},2]"#).unwrap() else { panic!() };
+        assert_eq!((e.scope.as_ref(), e.kinds[0].raw, e.timestamp), ("/g", "queue_updated", Some(1.7e12)));
+        assert!(c.decode("42[]").is_err() && c.decode("").is_err());
+    }
+
+    #[test]
+    fn delivered_events_are_name_to_arguments_without_the_stamp() {
+        let c = codec();
+        let (text, _) = c.normalize_stamped(r#"42/g,["queue_updated",{"n":1,"_server_timestamp":1700000000000},2]"#).unwrap();
+        assert_eq!(text, r#"{"queue_updated":[{"n":1},2]}"#);
+        assert_eq!(c.normalize_stamped(r#"42["tick"]"#).unwrap().0, r#"{"tick":[]}"#);
+    }
+
+    #[test]
+    fn emits_and_joins_are_written_for_their_namespace() {
+        let c = codec();
+        assert_eq!(c.emit("/", "chat", r#"[{"text":"hi"}]"#, None).unwrap(), r#"42["chat",{"text":"hi"}]"#);
+        assert_eq!(c.emit("/g/1", "vote", "[1]", Some(9)).unwrap(), r#"42/g/1,9["vote",1]"#);
+        assert!(c.emit("/", "disconnect", "[]", None).is_err(), "reserved names are refused");
+        let mut out = Vec::new();
+        c.subscribe(0, &["/".into(), "/g".into()], Some(r#"{"token":"t"}"#), &mut out);
+        c.unsubscribe(0, &["/g".into()], &mut out);
+        assert_eq!(out, [r#"40{"token":"t"}"#, r#"40/g,{"token":"t"}"#, "41/g,"]);
+        assert!(check_namespace("/a,b").is_err() && check_namespace("a").is_err() && check_namespace("/guild/1").is_ok());
+    }
+}
