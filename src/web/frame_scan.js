@@ -28,10 +28,11 @@ const PLAIN = '[^"\\\\\\u0000-\\u001f]*';
 // A byte array's text up to its closing bracket: plain integers 0..999 without leading
 // zeros, separated by commas (all valid JSON numbers; Rust delivers an array with a
 // value over 255 as it stands), or nothing. Each number with its comma is one
-// fixed-length alternative, which V8 checks with a single multi-character load ("quick
-// check") instead of a branch per digit: the array costs about 60% of what
-// `(?:[1-9][0-9]{0,2}|0)(?:,(?:[1-9][0-9]{0,2}|0))*` does (BENCHMARKS.md, issue 12). The
-// arrays are most of the pre-reader's cost.
+// fixed-length alternative (disjoint: the comma's place tells which), which V8 checks
+// with multi-character loads ("quick checks") rather than a branch per digit: in
+// Chromium the whole-frame regex costs ~0.8x what it does with
+// `(?:[1-9][0-9]{0,2}|0)(?:,(?:[1-9][0-9]{0,2}|0))*`, as much as the bare class
+// `[0-9,]*` (BENCHMARKS.md, issue 12). The arrays are most of the pre-reader's cost.
 const BYTES = "(?:[1-9]\\d\\d,|[1-9]\\d,|[1-9],|0,)*(?:[1-9]\\d\\d|[1-9]\\d|[1-9]|0)|";
 const esc = (s) => s.replace(/[{}[\]\\^$.*+?()|]/g, "\\$&");
 const EVENT = esc(KIND) + PLAIN + esc(DATA) + "(?:" + BYTES + ")\\]" + esc(HANDLER) + '(?:null|"' + PLAIN + '")\\}';
