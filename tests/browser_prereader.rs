@@ -184,3 +184,23 @@ fn frames_over_a_third_of_the_byte_limit_are_measured_by_the_decoder() {
     assert!(run(&Probe::new(units), &text));
     assert!(!run(&Probe::new(units - 1.0), &text));
 }
+
+#[path = "frame_corpus/byte_arrays.rs"]
+mod byte_arrays;
+
+#[wasm_bindgen_test]
+fn byte_arrays_at_the_edges_of_the_grammar() {
+    let p = Probe::new(1e6);
+    for &(array, fast) in byte_arrays::BYTE_ARRAYS {
+        for (handler, n) in [("null", 1), ("\"h\"", 1), ("null", 4), ("\"h\"", 3)] {
+            let text = byte_arrays::frame_with(array, handler, n);
+            assert_eq!(run(&p, &text), fast, "pre-read? {text}");
+        }
+        // The array in the last of four events only, after three plain ones.
+        let plain = byte_arrays::frame_with("[1,2]", "null", 3);
+        let text = format!("{},{{\"kind\":\"DMCreated\",\"data\":{array},\"handler\":null}}]}}}}}}", &plain[..plain.len() - 4]);
+        assert_eq!(run(&p, &text), fast, "pre-read? {text}");
+    }
+    // Five events are never pre-read, whatever their data.
+    assert!(!run(&p, &byte_arrays::frame_with("[1]", "null", 5)));
+}

@@ -5,11 +5,11 @@
 //   {"id":null,"result":{"contextId":"<id>","type":"StateMutation","data":{"newRoot":"<hash>",
 //    "events":[{"kind":"<Kind>","data":[<bytes>],"handler":null|"<name>"},...]}}}
 // with no white space, these keys in this order, names without escapes, data as plain
-// comma-separated integers and at most four events. Walking that grammar proves the
-// text is valid JSON of that shape, so the context id and the kinds it reads are the
-// ones the Rust decoder would find (only `events[].kind` are kinds: a "kind" key
-// anywhere else never reaches this path). For such a frame it turns each name into a
-// small integer (interned here, bounded) and calls
+// comma-separated integers and at most four events. One regex (`FRAME`) matches that
+// grammar over the whole text, which proves the text is valid JSON of that shape, so the
+// context id and the kinds read after it are the ones the Rust decoder would find (only
+// `events[].kind` are kinds: a "kind" key anywhere else never reaches this path). For
+// such a frame it turns each name into a small integer (interned here, bounded) and calls
 // `fast(now, ctx | n << 16, t.length, k0..k3, text)`, one call into wasm and no copy of
 // the text. Every other frame (replies, errors, side events, other key orders, white
 // space, escapes, more events, anything odd) goes to `slow(now, data)`, where the Rust
@@ -23,13 +23,24 @@ const KIND = '{"kind":"';
 const DATA = '","data":[';
 const HANDLER = ',"handler":';
 const END = "]}}}";
-// What a JSON string cannot hold raw (control characters), or holds only escaped.
-const NOT_PLAIN = /[\u0000-\u001f\\]/;
-// Plain integers separated by commas, then the closing bracket: 0..999 without leading
-// zeros (all valid JSON numbers; Rust delivers an array with a value over 255 as it
-// stands). Bounded repeats run ~20% faster in V8 than `[1-9][0-9]*`; this regex is most
-// of the pre-reader's cost (about 0.8 ns per character; see BENCHMARKS.md).
-const BYTES = /(?:[1-9][0-9]{0,2}|0)(?:,(?:[1-9][0-9]{0,2}|0))*\]|\]/y;
+// A JSON string's text with no escape and no control character (what Rust reads raw).
+const PLAIN = '[^"\\\\\\u0000-\\u001f]*';
+// A byte array's text up to its closing bracket: plain integers 0..999 without leading
+// zeros, separated by commas (all valid JSON numbers; Rust delivers an array with a
+// value over 255 as it stands), or nothing. Each number with its comma is one
+// fixed-length alternative (disjoint: the comma's place tells which), which V8 checks
+// with multi-character loads ("quick checks") rather than a branch per digit: in
+// Chromium the whole-frame regex costs ~0.8x what it does with
+// `(?:[1-9][0-9]{0,2}|0)(?:,(?:[1-9][0-9]{0,2}|0))*`, as much as the bare class
+// `[0-9,]*` (BENCHMARKS.md, issue 12). The arrays are most of the pre-reader's cost.
+const BYTES = "(?:[1-9]\\d\\d,|[1-9]\\d,|[1-9],|0,)*(?:[1-9]\\d\\d|[1-9]\\d|[1-9]|0)|";
+const esc = (s) => s.replace(/[{}[\]\\^$.*+?()|]/g, "\\$&");
+const EVENT = esc(KIND) + PLAIN + esc(DATA) + "(?:" + BYTES + ")\\]" + esc(HANDLER) + '(?:null|"' + PLAIN + '")\\}';
+// The whole frame, exactly: the grammar above, one to four events or none. Linear time
+// on any text (every repetition ends at a literal the next part cannot start with).
+const FRAME = new RegExp(
+  "^" + esc(HEAD) + PLAIN + esc(TYPE) + PLAIN + esc(EVENTS) + "(?:" + EVENT + "(?:," + EVENT + "){0,3})?" + esc(END) + "$",
+);
 const MAX_NAMES = 4096;
 
 // The manager's clock (`clockNow()`, ms since the epoch), read for every input: every
@@ -61,7 +72,6 @@ export class FrameScanner {
     // Ids by a hash of their first characters and length: a name already seen is found
     // in place, with no slice and no string hashing, however many names there are.
     this.byHash = new Map();
-    this.end = 0;
     this.lastCtx = -1;
     this.lastKind = -1;
   }
@@ -99,50 +109,31 @@ export class FrameScanner {
     ws.onmessage = (e) => this.scan(e.data);
   }
 
-  /// The id of the name from `start` up to the next quote, with its end in `this.end`;
-  /// -1 when it cannot be taken (escape or control character, full table, no quote). `guess` (an id, or -1)
-  /// is tried first: the previous frame's context, the previous kind of this frame. A
-  /// name seen before is matched in place; a new one is sliced once and interned.
-  nameAt(t, start, guess) {
+  /// The id of the name from `start` to `end` (a plain string, its closing quote at
+  /// `end`), or -1 when the table is full. `guess` (an id, or -1) is tried first: the
+  /// previous frame's context, the previous kind of this frame. A name seen before is
+  /// matched in place; a new one is sliced once and interned.
+  nameAt(t, start, end, guess) {
+    const len = end - start;
     if (guess >= 0) {
       const name = this.names[guess];
-      if (t.charCodeAt(start + name.length) === 34 && t.startsWith(name, start)) {
-        this.end = start + name.length;
-        return guess;
-      }
+      if (name.length === len && t.substring(start, end) === name) return guess;
     }
-    const end = t.indexOf('"', start);
-    if (end < 0) return -1;
-    this.end = end;
-    const len = end - start;
     let h = len;
     for (let i = start, stop = start + (len < 8 ? len : 8); i < stop; i++) h = (h * 31 + t.charCodeAt(i)) | 0;
     const list = this.byHash.get(h);
     if (list !== undefined) {
       for (let i = 0; i < list.length; i++) {
         const name = this.names[list[i]];
-        if (name.length === len && t.startsWith(name, start)) return list[i];
+        if (name.length === len && t.substring(start, end) === name) return list[i];
       }
     }
-    const name = t.slice(start, end);
-    if (NOT_PLAIN.test(name)) return -1;
-    const id = this.intern(name);
+    const id = this.intern(t.slice(start, end));
     if (id >= 0) {
       if (list === undefined) this.byHash.set(h, [id]);
       else list.push(id);
     }
     return id;
-  }
-
-  /// The end of a string whose text starts at `start` (its closing quote's index), or
-  /// -1 when it holds an escape or a control character, or does not end.
-  plainString(t, start) {
-    for (let i = start; i < t.length; i++) {
-      const c = t.charCodeAt(i);
-      if (c === 34) return i;
-      if (c === 92 || c < 32) return -1;
-    }
-    return -1;
   }
 
   /// Reads one frame (a socket message, or an injected one): the protocol's pre-reader
@@ -156,60 +147,28 @@ export class FrameScanner {
   /// The Calimero pre-reader (see the top of this file): the node's exact StateMutation
   /// text goes to `fast`, everything else to `slow`.
   calimero(t, now) {
-    const slow = this.slow;
-    if (!t.startsWith(HEAD) || !t.endsWith(END)) {
-      slow(now, t);
+    if (!FRAME.test(t)) {
+      this.slow(now, t);
       return;
     }
-    const ctx = this.nameAt(t, HEAD.length, this.lastCtx);
-    if (ctx < 0 || !t.startsWith(TYPE, this.end)) {
-      slow(now, t);
-      return;
-    }
-    const rootEnd = this.plainString(t, this.end + TYPE.length);
-    if (rootEnd < 0 || !t.startsWith(EVENTS, rootEnd)) {
-      slow(now, t);
-      return;
-    }
-    let at = rootEnd + EVENTS.length;
+    // FRAME proved the grammar: every name ends at the next quote, every byte array at
+    // the next bracket, every handler is null or a plain string.
+    let end = t.indexOf('"', HEAD.length);
+    const ctx = this.nameAt(t, HEAD.length, end, this.lastCtx);
+    let at = t.indexOf('"', end + TYPE.length) + EVENTS.length;
     let n = 0, k0 = 0, k1 = 0, k2 = 0, k3 = 0;
-    if (t.charCodeAt(at) !== 93) {
-      for (;;) {
-        if (n === 4 || !t.startsWith(KIND, at)) {
-          slow(now, t);
-          return;
-        }
-        const id = this.nameAt(t, at + KIND.length, n === 0 ? this.lastKind : k0);
-        if (id < 0 || !t.startsWith(DATA, this.end)) {
-          slow(now, t);
-          return;
-        }
-        BYTES.lastIndex = this.end + DATA.length;
-        if (!BYTES.test(t) || !t.startsWith(HANDLER, BYTES.lastIndex)) {
-          slow(now, t);
-          return;
-        }
-        at = BYTES.lastIndex + HANDLER.length;
-        if (t.startsWith("null", at)) at += 4;
-        else if (t.charCodeAt(at) === 34 && (at = this.plainString(t, at + 1)) >= 0) at += 1;
-        else {
-          slow(now, t);
-          return;
-        }
-        if (n === 0) k0 = id; else if (n === 1) k1 = id; else if (n === 2) k2 = id; else k3 = id;
-        n++;
-        // The event's closing brace, then a comma or the list's end.
-        if (t.charCodeAt(at) !== 125) {
-          slow(now, t);
-          return;
-        }
-        at++;
-        if (t.charCodeAt(at) === 44) at++;
-        else break;
-      }
+    while (t.charCodeAt(at) === 123) {
+      at += KIND.length;
+      end = t.indexOf('"', at);
+      const id = this.nameAt(t, at, end, n === 0 ? this.lastKind : k0);
+      if (n === 0) k0 = id; else if (n === 1) k1 = id; else if (n === 2) k2 = id; else k3 = id;
+      n++;
+      at = t.indexOf("]", end + DATA.length) + 1 + HANDLER.length;
+      at = t.charCodeAt(at) === 110 ? at + 4 : t.indexOf('"', at + 1) + 1;
+      at += 2; // the event's closing brace, then a comma or the list's end
     }
-    if (at + END.length !== t.length) {
-      slow(now, t);
+    if (ctx < 0 || k0 < 0 || k1 < 0 || k2 < 0 || k3 < 0) {
+      this.slow(now, t);
       return;
     }
     this.lastCtx = ctx;
