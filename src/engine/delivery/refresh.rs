@@ -74,7 +74,7 @@ impl RefreshRules {
     /// The chat mapping of the wire doc, no critical kinds.
     #[cfg(test)]
     pub(crate) fn chat_default() -> Self {
-        let rules: Vec<(&str, Vec<&str>)> = crate::engine::protocols::calimero::rules::DEFAULT_RULES.iter().map(|(k, f)| (*k, f.to_vec())).collect();
+        let rules: Vec<(&str, Vec<&str>)> = crate::engine::protocols::chat_rules::DEFAULT_RULES.iter().map(|(k, f)| (*k, f.to_vec())).collect();
         Self::new(&rules, &[]).expect("default rules are valid")
     }
 

@@ -77,6 +77,7 @@ pub fn at_least(key: &'static str, v: f64, other: &str, min: f64) -> Result<(), 
 /// socketio: the URL is `http(s)://` or `ws(s)://` with a host and no path but `/`
 /// (the Engine.IO endpoint is `path`, rooms and tenants are `namespaces`); contexts are
 /// namespaces, each `/`-prefixed without a comma.
+#[cfg(feature = "socketio")]
 pub fn check_socketio(o: &super::Options) -> Result<(), OptionError> {
     let lower = o.url.to_ascii_lowercase();
     let rest = ["http://", "https://", "ws://", "wss://"].iter().find_map(|p| lower.strip_prefix(p));
@@ -85,7 +86,7 @@ pub fn check_socketio(o: &super::Options) -> Result<(), OptionError> {
         return Err(bad("must be an http(s):// or ws(s):// URL with a host"));
     };
     let path_start = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let tail = &rest[path_start..];
+    let tail = crate::engine::json::reader::slice(rest, path_start, rest.len());
     if !(tail.is_empty() || tail == "/") {
         return Err(bad("must carry no path, query or fragment: the Engine.IO endpoint is the path option, rooms and tenants are namespaces, parameters are query"));
     }

@@ -136,7 +136,7 @@ declare_options! {
     "url" url: String = String::new();
         read string, check (), ts "string", default "required";
         "`ws://` or `wss://` URL."
-    "protocol" protocol: ProtocolKind = ProtocolKind::Calimero;
+    "protocol" protocol: ProtocolKind = ProtocolKind::first();
         read protocol, check (), ts "Protocol", default "\"calimero\"";
         "Wire protocol: `\"calimero\"` or `\"json\"`."
     "token" token: Option<String> = None;
@@ -258,7 +258,7 @@ impl Options {
     /// What the manager subscribes to at first, and the option that names it: the
     /// namespaces for socketio, else the context ids.
     pub fn initial_scopes(&self) -> (&'static str, &[String]) {
-        if self.protocol == ProtocolKind::Socketio {
+        if self.protocol.name() == "socketio" {
             ("namespaces", &self.namespaces)
         } else {
             ("contextIds", &self.context_ids)
@@ -267,7 +267,12 @@ impl Options {
 
     /// Checks every field's rule, the URL, and the rules that tie two options.
     pub fn validate(&self) -> Result<(), OptionError> {
-        if self.protocol == ProtocolKind::Socketio {
+        #[cfg(feature = "socketio")]
+        let socketio = self.protocol == ProtocolKind::Socketio;
+        #[cfg(not(feature = "socketio"))]
+        let socketio = false;
+        if socketio {
+            #[cfg(feature = "socketio")]
             check::check_socketio(self)?;
         } else {
             check_url(&self.url)?;

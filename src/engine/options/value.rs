@@ -183,7 +183,15 @@ pub fn string_or_object(v: Val<'_>, key: &'static str) -> Result<String, OptionE
 
 pub fn protocol(v: Val<'_>, key: &'static str) -> Result<ProtocolKind, OptionError> {
     let p = string(v, key)?;
-    ProtocolKind::parse(&p).ok_or_else(|| OptionError::range_error(key, crate::cat!("must be ", ProtocolKind::EXPECTED, ", got ", quoted(&p))))
+    ProtocolKind::parse(&p).ok_or_else(|| {
+        // "must be one of "calimero", "json", got ..." from the compiled-in protocols.
+        let mut names = String::new();
+        for (i, n) in ProtocolKind::NAMES.iter().enumerate() {
+            names.push_str(if i > 0 { ", " } else { "one of " });
+            names.push_str(&quoted(n));
+        }
+        OptionError::range_error(key, crate::cat!("must be ", names, ", got ", quoted(&p)))
+    })
 }
 
 pub fn overflow(v: Val<'_>, key: &'static str) -> Result<QueueOverflow, OptionError> {

@@ -270,7 +270,7 @@ pub fn normalize_stamped(text: &str, ts_path: &[String]) -> Result<Stamped, Fram
     let mut stamp = None;
     for (a, b, kind, bytes) in res.data_spans {
         if let Some(mut rep) = bytes.and_then(decode_bytes) {
-            if let Some((ts, ka, vb)) = crate::engine::protocols::json::decode::locate(&rep, ts_path) {
+            if let Some((ts, ka, vb)) = crate::engine::protocols::stamp::locate(&rep, ts_path) {
                 if stamp.is_none() {
                     stamp = Some((ts, kind.map(|k| k.value().into_owned())));
                 }

@@ -4,8 +4,9 @@
 //!
 //! - [`decode`]: reading frames, and the app-facing text of a delivered one;
 //! - [`requests`]: subscribe, unsubscribe and `execute` requests;
-//! - [`context_id`]: what a context id must be;
-//! - [`rules`]: the default refresh rules.
+//! - [`context_id`]: what a context id must be.
+//!
+//! Its default refresh rules are the chat app's ([`super::chat_rules`]).
 //!
 //! Its heartbeat probe is a re-subscribe of every context (the node has no ping), and
 //! its JS pre-reader (`calimero` in `src/web/frame_scan.js`) takes the node's exact
@@ -17,7 +18,6 @@ use crate::prelude::*;
 pub mod context_id;
 pub mod decode;
 pub mod requests;
-pub mod rules;
 
 pub use context_id::{check_context_id, encode_base58};
 pub use decode::{decode, decode_byte_array, normalize, normalize_stamped};
@@ -32,7 +32,7 @@ pub struct Calimero {
 
 impl Codec for Calimero {
     fn new(settings: &Settings<'_>) -> Self {
-        Calimero { timestamp_path: crate::engine::protocols::json::split_path(settings.timestamp_field) }
+        Calimero { timestamp_path: crate::engine::protocols::stamp::split_path(settings.timestamp_field) }
     }
 
     #[inline]
@@ -65,7 +65,7 @@ impl Codec for Calimero {
     }
 
     fn default_rules(&self) -> &'static [(&'static str, &'static [&'static str])] {
-        rules::DEFAULT_RULES
+        super::chat_rules::DEFAULT_RULES
     }
 
     /// Frames of at most a third of `maxMessageBytes` in UTF-16 units (a unit is at most

@@ -9,7 +9,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::engine::protocols::frame_text::{apply_edits, member_removal, offset_in};
+use crate::engine::protocols::frame_text::{apply_edits, member_removal};
+use crate::engine::protocols::stamp::{self, Stamp};
 use crate::engine::protocols::{EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError};
 use crate::engine::json::reader::{JsonResult, RawStr, Reader, ValueKind};
 use alloc::borrow::Cow;
@@ -24,9 +25,7 @@ struct Fields<'a> {
     seq: Option<f64>,
     id: Option<f64>,
     message: Option<RawStr<'a>>,
-    timestamp: Option<f64>,
-    /// Where the timestamp member stands: key start, value end.
-    timestamp_member: Option<(usize, usize)>,
+    stamp: Stamp,
 }
 
 fn scan<'a>(text: &'a str, ts_path: &[String]) -> Result<Fields<'a>, FrameError> {
@@ -37,7 +36,7 @@ fn scan<'a>(text: &'a str, ts_path: &[String]) -> Result<Fields<'a>, FrameError>
     let mut f = Fields::default();
     r.object(|r, key| {
         if ts_path.len() == 1 && key.eq_str(&ts_path[0]) {
-            return read_timestamp(r, key, &mut f);
+            return stamp::read(r, key, &mut f.stamp);
         }
         match &*key.value() {
             "type" => f.event_type = r.string_or_skip()?,
@@ -50,7 +49,7 @@ fn scan<'a>(text: &'a str, ts_path: &[String]) -> Result<Fields<'a>, FrameError>
                 let nested = if ts_path.len() > 1 && ts_path[0] == "data" { &ts_path[1..] } else { &[][..] };
                 scan_data(r, &mut f, nested)?;
             }
-            _ if ts_path.len() > 1 && key.eq_str(&ts_path[0]) => find_timestamp(r, &mut f, &ts_path[1..])?,
+            _ if ts_path.len() > 1 && key.eq_str(&ts_path[0]) => stamp::find(r, &mut f.stamp, &ts_path[1..])?,
             _ => {
                 r.skip()?;
             }
@@ -61,38 +60,10 @@ fn scan<'a>(text: &'a str, ts_path: &[String]) -> Result<Fields<'a>, FrameError>
     Ok(f)
 }
 
-fn read_timestamp<'a>(r: &mut Reader<'a>, key: RawStr<'a>, f: &mut Fields<'a>) -> JsonResult<()> {
-    let key_start = offset_in(r.text(), key.raw) - 1;
-    // `null` is no stamp; any other value that is not a number is a bad one (NaN), which
-    // the machine refuses and reports.
-    f.timestamp = match r.peek_kind()? {
-        ValueKind::Null => r.skip().map(|_| None)?,
-        _ => Some(r.number_or_skip()?.unwrap_or(f64::NAN)),
-    };
-    f.timestamp_member = Some((key_start, r.pos()));
-    Ok(())
-}
-
-/// Follows a dotted timestamp path through nested objects.
-fn find_timestamp<'a>(r: &mut Reader<'a>, f: &mut Fields<'a>, path: &[String]) -> JsonResult<()> {
-    if r.peek_kind()? != ValueKind::Object {
-        return r.skip().map(|_| ());
-    }
-    r.object(|r, key| {
-        if !key.eq_str(&path[0]) {
-            r.skip().map(|_| ())
-        } else if path.len() == 1 {
-            read_timestamp(r, key, f)
-        } else {
-            find_timestamp(r, f, &path[1..])
-        }
-    })
-}
-
 fn scan_data<'a>(r: &mut Reader<'a>, f: &mut Fields<'a>, ts_path: &[String]) -> JsonResult<()> {
     r.object(|r, key| {
         if ts_path.len() == 1 && key.eq_str(&ts_path[0]) {
-            return read_timestamp(r, key, f);
+            return stamp::read(r, key, &mut f.stamp);
         }
         if key.eq_str("events") && r.peek_kind()? == ValueKind::Array {
             f.has_events = true;
@@ -113,7 +84,7 @@ fn scan_data<'a>(r: &mut Reader<'a>, f: &mut Fields<'a>, ts_path: &[String]) -> 
             });
         }
         if ts_path.len() > 1 && key.eq_str(&ts_path[0]) {
-            return find_timestamp(r, f, &ts_path[1..]);
+            return stamp::find(r, &mut f.stamp, &ts_path[1..]);
         }
         r.skip().map(|_| ())
     })
@@ -134,23 +105,6 @@ fn string_array<'a>(r: &mut Reader<'a>) -> JsonResult<Vec<RawStr<'a>>> {
     Ok(v)
 }
 
-/// Finds the stamp at the dotted `path` inside the JSON object `text` (NaN when it is
-/// not a number, nothing when it is `null`): its value and
-/// the byte span of its member (key start, value end), for removal.
-pub(crate) fn locate(text: &str, path: &[String]) -> Option<(f64, usize, usize)> {
-    if path.is_empty() {
-        return None;
-    }
-    let mut r = Reader::new(text);
-    if r.peek_kind().ok()? != ValueKind::Object {
-        return None;
-    }
-    let mut f = Fields::default();
-    find_timestamp(&mut r, &mut f, path).ok()?;
-    let (a, b) = f.timestamp_member?;
-    Some((f.timestamp?, a, b))
-}
-
 /// Reads and classifies a json-protocol frame.
 pub fn decode<'a>(text: &'a str, ts_path: &[String], pong_type: &str) -> Result<Inbound<'a>, FrameError> {
     let f = scan(text, ts_path)?;
@@ -158,7 +112,7 @@ pub fn decode<'a>(text: &'a str, ts_path: &[String], pong_type: &str) -> Result<
         return Err(FrameError::UnknownShape("no type"));
     };
     if *event_type == *pong_type {
-        return Ok(Inbound::Pong { id: f.id, timestamp: f.timestamp });
+        return Ok(Inbound::Pong { id: f.id, timestamp: f.stamp.value });
     }
     match &*event_type {
         "subscribed" | "unsubscribed" => {
@@ -191,7 +145,7 @@ pub fn decode<'a>(text: &'a str, ts_path: &[String], pong_type: &str) -> Result<
         event_type,
         kinds,
         seq: f.seq,
-        timestamp: f.timestamp,
+        timestamp: f.stamp.value,
         class: EventClass::State,
         replayed: false,
     }))
@@ -200,7 +154,7 @@ pub fn decode<'a>(text: &'a str, ts_path: &[String], pong_type: &str) -> Result<
 /// The frame as the app sees it: unchanged but for the timestamp field, removed.
 pub fn normalize(text: &str, ts_path: &[String]) -> Result<String, FrameError> {
     let f = scan(text, ts_path)?;
-    let edits: Vec<(usize, usize, String)> = match f.timestamp_member {
+    let edits: Vec<(usize, usize, String)> = match f.stamp.member {
         Some((s, e)) => {
             let (s, e) = member_removal(text, s, e);
             vec![(s, e, String::new())]

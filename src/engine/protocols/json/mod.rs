@@ -15,6 +15,7 @@ pub mod decode;
 pub use decode::{decode, normalize};
 
 use super::frame_text::write_str_array;
+use super::stamp::split_path;
 use super::{Codec, FrameError, Inbound, Probe, Settings, Stamped};
 
 /// The json codec: where the timestamp is, what a pong is, what the probe sends.
@@ -23,11 +24,6 @@ pub struct Json {
     timestamp_path: Vec<String>,
     pong_type: String,
     ping_message: String,
-}
-
-/// A dotted field path (`"meta.ts"`) as its parts.
-pub(crate) fn split_path(field: &str) -> Vec<String> {
-    field.split('.').filter(|s| !s.is_empty()).map(String::from).collect()
 }
 
 /// `{"type":"subscribe"|"unsubscribe","contextIds":[..]}`: json requests carry no id.
@@ -86,6 +82,6 @@ impl Codec for Json {
     /// The same chat mapping as Calimero's: a json server is usually a chat backend
     /// speaking a simpler wire.
     fn default_rules(&self) -> &'static [(&'static str, &'static [&'static str])] {
-        super::calimero::rules::DEFAULT_RULES
+        super::chat_rules::DEFAULT_RULES
     }
 }

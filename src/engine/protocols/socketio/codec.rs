@@ -19,7 +19,7 @@ use super::packet::{read_frame, Engine, EventName, Kind};
 use super::write;
 use crate::engine::json::reader::{slice, RawStr, Reader, ValueKind};
 use crate::engine::protocols::frame_text::{apply_edits, member_removal, percent_encode, with_token};
-use crate::engine::protocols::json::split_path;
+use crate::engine::protocols::stamp::split_path;
 use crate::engine::protocols::{Codec, Control, EventClass, EventInfo, FrameError, Inbound, Probe, Settings, Stamped, Traits};
 use alloc::borrow::Cow;
 
@@ -70,7 +70,7 @@ impl SocketIo {
             return None;
         }
         let (a, b) = first_object(text, args)?;
-        let (ts, ka, vb) = crate::engine::protocols::json::decode::locate(slice(text, a, b), &self.timestamp_path)?;
+        let (ts, ka, vb) = crate::engine::protocols::stamp::locate(slice(text, a, b), &self.timestamp_path)?;
         Some((ts, a + ka, a + vb))
     }
 }

@@ -62,7 +62,7 @@ pub fn event(nsp: &str, ack: Option<u64>, name: &str, args: &str) -> Result<Stri
     }
     out.push(']');
     // Checked once written: one array, so `args` was a list of values and nothing else.
-    check_json(&out[start..], ValueKind::Array, "an EVENT's arguments are a list of JSON values")?;
+    check_json(crate::engine::json::reader::slice(&out, start, out.len()), ValueKind::Array, "an EVENT's arguments are a list of JSON values")?;
     Ok(out)
 }
 

@@ -1,5 +1,5 @@
-//! The refresh rules a Calimero manager uses when the app gives none: the chat app's
-//! event kinds and the views each one makes stale.
+//! The chat app's refresh rules: its event kinds and the views each one makes stale.
+//! The Calimero and json protocols use them when the app gives none.
 
 /// The default chat mapping (the README's refresh rules table; `docs/calimero-wire.md`).
 pub const DEFAULT_RULES: &[(&str, &[&str])] = &[
