@@ -21,6 +21,7 @@ pub mod calimero;
 pub(crate) mod frame_text;
 pub mod inbound;
 pub mod json;
+pub mod socketio;
 
 pub use inbound::{EventClass, EventInfo, FrameError, Inbound, ReplyInfo, ServerError, Stamped};
 
