@@ -94,7 +94,7 @@ pub enum EventName<'a> {
 }
 
 /// One Socket.IO packet, borrowed from the message text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Packet<'a> {
     pub kind: Kind,
     /// `/` unless the packet names another namespace.
