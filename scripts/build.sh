@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/ and dist/: release wasm (size-tuned profile),
 # wasm-bindgen glue for ES modules, then wasm-opt -Oz from npm's binaryen and terser on
-# the JS (the glue, the snippets and the entry points in dist/).
+# the JS (the glue, the snippets and the entry points in dist/). Two wasm builds, one per
+# entry: pkg/ with the calimero and json protocols (`calimero-socket`), pkg/socketio/
+# with Socket.IO alone (`calimero-socket/socketio`), so an app downloads one of them.
 #
 #   bash scripts/build.sh               # the release package
 #   bash scripts/build.sh --debug       # development build: panics print their message
@@ -47,24 +49,22 @@ fi
 mkdir -p target "$into"
 tmp=$(mktemp -d target/build.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-out="$tmp/pkg"
-wasm="$out/calimero_socket_bg.wasm"
+entries="index react tanstack-query swr socketio entry"
 
-if [ "$debug" = 1 ]; then
-  # std's panic machinery and console_error_panic_hook: a panic prints its message and
-  # location with console.error before the trap. The glue keeps wasm-bindgen's names and
-  # the wasm its name section (readable stack traces); wasm-opt and terser are skipped.
+# One wasm build into $1 with the protocols $2 (cargo features).
+build_wasm() {
+  local out=$1 features=$2 wasm="$1/calimero_socket_bg.wasm"
+  if [ "$debug" = 1 ]; then
+    # std's panic machinery and console_error_panic_hook: a panic prints its message and
+    # location with console.error before the trap. The glue keeps wasm-bindgen's names
+    # and the wasm its name section (readable stack traces); wasm-opt and terser are skipped.
+    wasm-pack build --target web --release --mode no-install --no-pack --out-dir "$out" \
+      --out-name calimero_socket -- --no-default-features --features "$features,debug-panics"
+    rm -f "$out/.gitignore"
+    return
+  fi
   wasm-pack build --target web --release --mode no-install --no-pack --out-dir "$out" \
-    --out-name calimero_socket -- --features debug-panics
-  rm -f "$out/.gitignore"
-  # Marks the build: package.json's prepack rebuilds the release over it, so `npm pack`
-  # never ships a debug build (the file is not in "files" either).
-  echo "development build (npm run build:debug); npm run build makes the release" >"$out/DEBUG_BUILD"
-  mkdir -p "$tmp/dist"
-  for f in index react tanstack-query swr; do cp "js/$f.js" "$tmp/dist/$f.js"; done
-else
-  wasm-pack build --target web --release --mode no-install --no-pack --out-dir "$out" \
-    --out-name calimero_socket
+    --out-name calimero_socket -- --no-default-features --features "$features"
   node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
@@ -80,11 +80,25 @@ else
     node_modules/.bin/terser "$f" --module --compress --mangle --output "$f.min"
     mv "$f.min" "$f"
   done
+}
+
+out="$tmp/pkg"
+build_wasm "$out" calimero,json
+build_wasm "$tmp/pkg-socketio" socketio
+mv "$tmp/pkg-socketio" "$out/socketio"
+
+if [ "$debug" = 1 ]; then
+  # Marks the build: package.json's prepack rebuilds the release over it, so `npm pack`
+  # never ships a debug build (the file is not in "files" either).
+  echo "development build (npm run build:debug); npm run build makes the release" >"$out/DEBUG_BUILD"
+  mkdir -p "$tmp/dist"
+  for f in $entries; do cp "js/$f.js" "$tmp/dist/$f.js"; done
+else
   # The package's entry points ship minified too (dist/, what package.json exports); their
   # commented sources stay in js/ next to the .d.ts files. dist/index.js reaches the glue
   # at ../pkg/ and dist/react.js its sibling ./index.js, the same paths as from js/.
   mkdir -p "$tmp/dist"
-  for f in index react tanstack-query swr; do
+  for f in $entries; do
     node_modules/.bin/terser "js/$f.js" --module --compress --mangle --output "$tmp/dist/$f.js"
   done
 fi
@@ -94,5 +108,6 @@ fi
 rm -rf "$into/pkg" "$into/dist"
 mv "$out" "$into/pkg"
 mv "$tmp/dist" "$into/dist"
-wasm="$into/pkg/calimero_socket_bg.wasm"
-echo "build: $([ "$debug" = 1 ] && echo "debug, ")$(wc -c < "$wasm") bytes wasm, $(gzip -9 -c "$wasm" | wc -c) gzip"
+for wasm in "$into/pkg/calimero_socket_bg.wasm" "$into/pkg/socketio/calimero_socket_bg.wasm"; do
+  echo "build: $([ "$debug" = 1 ] && echo "debug, ")${wasm#"$into/"}: $(wc -c < "$wasm") bytes wasm, $(gzip -9 -c "$wasm" | wc -c) gzip"
+done

@@ -58,6 +58,7 @@ struct State {
     executes: Vec<(u64, Function, Function, bool)>,
     /// socketio: the `auth` option when it is a function, called on every (re)connect,
     /// and what receives its (awaited) result.
+    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
     auth: Option<Function>,
     authorized: Option<Closure<dyn Fn(JsValue, bool)>>,
 }
@@ -119,14 +120,17 @@ impl SocketManager {
             s.decoder = Some(decoder);
             let weak = Rc::downgrade(&state);
             s.settled = Some(Closure::new(move |rejected: Array| on_settled(&weak, rejected)));
-            let weak = Rc::downgrade(&state);
-            s.authorized = Some(Closure::new(move |v: JsValue, ok: bool| {
-                let Some(state) = weak.upgrade() else { return };
-                if !ok {
-                    report_auth_failure(&state, &v);
-                }
-                give_auth(&state, &if ok { v } else { JsValue::UNDEFINED });
-            }));
+            #[cfg(feature = "socketio")]
+            {
+                let weak = Rc::downgrade(&state);
+                s.authorized = Some(Closure::new(move |v: JsValue, ok: bool| {
+                    let Some(state) = weak.upgrade() else { return };
+                    if !ok {
+                        report_auth_failure(&state, &v);
+                    }
+                    give_auth(&state, &if ok { v } else { JsValue::UNDEFINED });
+                }));
+            }
         }
         Ok(SocketManager { state })
     }
@@ -182,51 +186,6 @@ impl SocketManager {
         let is_string = value.is_string();
         drive(&self.state, |m, now| ok = m.send_value(now, text, is_string));
         Ok(ok)
-    }
-
-    /// socketio: `emit(event, ...args)` on namespace `ns` (`m.emit`, `m.of(ns).emit`
-    /// call it). Returns false when refused (not joined, too large: `onError` says) or
-    /// dropped; throws a `TypeError` for a reserved or non-string event name and for
-    /// arguments JSON cannot carry.
-    #[wasm_bindgen(js_name = emitOn)]
-    pub fn emit_on(&self, ns: String, event: JsValue, args: Array) -> Result<bool, JsValue> {
-        let (event, args_json) = emit_parts(&event, &args)?;
-        let mut ok = false;
-        drive(&self.state, |m, now| ok = m.emit(now, &ns, &event, &args_json));
-        Ok(ok)
-    }
-
-    /// socketio: `emitWithAck(event, ...args)` on `ns`, resolving with the ack's first
-    /// argument; `timeout_ms` (undefined: `ackTimeoutMs`) runs from now, also offline.
-    #[wasm_bindgen(js_name = emitWithAckOn)]
-    pub fn emit_with_ack_on(&self, ns: String, event: JsValue, args: Array, timeout_ms: JsValue) -> Result<Promise, JsValue> {
-        let (event, args_json) = emit_parts(&event, &args)?;
-        let timeout = match timeout_ms.as_f64() {
-            None if timeout_ms.is_undefined() => self.state.borrow().machine.options().ack_timeout_ms,
-            Some(v) if v > 0.0 && v.is_finite() => v,
-            _ => return Err(js_sys::RangeError::new("timeout: ms must be a positive number").into()),
-        };
-        let mut slot = None;
-        let promise = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
-        let (resolve, reject) = slot.ok_or_else(|| JsValue::from_str("emitWithAck: no resolvers"))?;
-        {
-            let mut s = self.state.borrow_mut();
-            let id = s.machine.emit_with_ack(now_ms(), &ns, &event, &args_json, timeout);
-            s.executes.push((id, resolve, reject, true));
-        }
-        run_actions(&self.state);
-        Ok(promise)
-    }
-
-    /// socketio: each namespace's state, `{ "/": "joined", "/guild/1": "joining",
-    /// "/private": "refused", ... }` (`kicked`: the server left it).
-    #[wasm_bindgen(getter)]
-    pub fn namespaces(&self) -> Object {
-        let out = Object::new();
-        for (ns, state) in self.state.borrow().machine.scope_states() {
-            set(&out, ns, state);
-        }
-        out
     }
 
     /// `execute(contextId, method, args, {timeoutMs})`: calls `method` on the node
@@ -394,12 +353,13 @@ impl Drop for SocketManager {
 }
 
 /// An emit's event name and its arguments as a JSON array, or the `TypeError`.
-fn emit_parts(event: &JsValue, args: &Array) -> Result<(String, String), JsValue> {
+#[cfg(feature = "socketio")]
+fn emit_parts(m: &Machine<Kept>, event: &JsValue, args: &Array) -> Result<(String, String), JsValue> {
     let Some(name) = event.as_string() else {
         return Err(js_sys::TypeError::new("emit: the event name must be a string").into());
     };
-    if crate::engine::protocols::socketio::packet::is_reserved(&name) {
-        return Err(js_sys::TypeError::new(&crate::cat!("emit: ", crate::engine::text::quoted(&name), " is a reserved event name")).into());
+    if let Err(why) = m.check_event_name(&name) {
+        return Err(js_sys::TypeError::new(&crate::cat!("emit: ", why)).into());
     }
     for a in args.iter() {
         if a.is_instance_of::<js_sys::ArrayBuffer>() || js_sys::ArrayBuffer::is_view(&a) {
@@ -414,6 +374,7 @@ fn emit_parts(event: &JsValue, args: &Array) -> Result<(String, String), JsValue
 /// Promise, and hands its JSON to the machine, which then joins the namespaces. A
 /// throwing or rejecting `auth` is reported (`callbackThrew`) and the joins go out
 /// without a payload.
+#[cfg(feature = "socketio")]
 fn authorize(state: &Shared) {
     let (auth, done) = {
         let s = state.borrow();
@@ -432,11 +393,13 @@ fn authorize(state: &Shared) {
 }
 
 /// Hands an `auth` result (an object, or nothing) to the machine as JSON text.
+#[cfg(feature = "socketio")]
 fn give_auth(state: &Shared, v: &JsValue) {
     let json = if v.is_undefined() || v.is_null() { None } else { js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string()) };
     drive(state, |m, now| m.authorized(now, json));
 }
 
+#[cfg(feature = "socketio")]
 fn report_auth_failure(state: &Shared, e: &JsValue) {
     let why = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
     let err = SdkError::new(ErrorCode::CallbackThrew, crate::cat!("the auth function failed: ", why, "; joining without a payload"));
@@ -543,6 +506,57 @@ impl State {
     }
 }
 
+/// socketio's emitters and namespace states, only in the build that has the protocol
+/// (`calimero-socket/socketio`): elsewhere they would only keep its code in the wasm.
+#[cfg(feature = "socketio")]
+#[wasm_bindgen]
+impl SocketManager {
+    /// socketio: `emit(event, ...args)` on namespace `ns` (`m.emit`, `m.of(ns).emit`
+    /// call it). Returns false when refused (not joined, too large: `onError` says) or
+    /// dropped; throws a `TypeError` for a reserved or non-string event name and for
+    /// arguments JSON cannot carry.
+    #[wasm_bindgen(js_name = emitOn)]
+    pub fn emit_on(&self, ns: String, event: JsValue, args: Array) -> Result<bool, JsValue> {
+        let (event, args_json) = emit_parts(&self.state.borrow().machine, &event, &args)?;
+        let mut ok = false;
+        drive(&self.state, |m, now| ok = m.emit(now, &ns, &event, &args_json));
+        Ok(ok)
+    }
+
+    /// socketio: `emitWithAck(event, ...args)` on `ns`, resolving with the ack's first
+    /// argument; `timeout_ms` (undefined: `ackTimeoutMs`) runs from now, also offline.
+    #[wasm_bindgen(js_name = emitWithAckOn)]
+    pub fn emit_with_ack_on(&self, ns: String, event: JsValue, args: Array, timeout_ms: JsValue) -> Result<Promise, JsValue> {
+        let (event, args_json) = emit_parts(&self.state.borrow().machine, &event, &args)?;
+        let timeout = match timeout_ms.as_f64() {
+            None if timeout_ms.is_undefined() => self.state.borrow().machine.options().ack_timeout_ms,
+            Some(v) if v > 0.0 && v.is_finite() => v,
+            _ => return Err(js_sys::RangeError::new("timeout: ms must be a positive number").into()),
+        };
+        let mut slot = None;
+        let promise = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
+        let (resolve, reject) = slot.ok_or_else(|| JsValue::from_str("emitWithAck: no resolvers"))?;
+        {
+            let mut s = self.state.borrow_mut();
+            let id = s.machine.emit_with_ack(now_ms(), &ns, &event, &args_json, timeout);
+            s.executes.push((id, resolve, reject, true));
+        }
+        run_actions(&self.state);
+        Ok(promise)
+    }
+
+    /// socketio: each namespace's state, `{ "/": "joined", "/guild/1": "joining",
+    /// "/private": "refused", ... }` (`kicked`: the server left it).
+    #[wasm_bindgen(getter)]
+    pub fn namespaces(&self) -> Object {
+        let out = Object::new();
+        for (ns, state) in self.state.borrow().machine.scope_states() {
+            set(&out, ns, state);
+        }
+        out
+    }
+}
+
 fn run_actions(state: &Shared) {
     loop {
         let action = match state.try_borrow_mut() {
@@ -633,7 +647,10 @@ fn run_actions(state: &Shared) {
                 }
             }
             Action::Gap { scope, expected, received } => notify(state, Kind::Gap, &parse(&snapshot::gap_json(&scope, expected, received))),
+            #[cfg(feature = "socketio")]
             Action::Authorize => authorize(state),
+            #[cfg(not(feature = "socketio"))]
+            Action::Authorize => {}
         }
     }
     rearm_timer(state);

@@ -88,6 +88,7 @@ impl Heartbeat {
 
     /// The connection opened at `now` with a server that pings every `interval_ms` and
     /// gives up `timeout_ms` after a ping.
+    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
     pub(crate) fn opened_passive(&mut self, now: Instant, interval_ms: f64, timeout_ms: f64) {
         let window = Duration(interval_ms + timeout_ms + CLOCK_JUMP_SLACK_MS);
         self.passive = Some(window);
@@ -96,6 +97,7 @@ impl Heartbeat {
     }
 
     /// The server pinged at `now` (passive mode): the window starts again.
+    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
     pub(crate) fn pinged(&mut self, now: Instant) {
         if let Some(window) = self.passive {
             self.probe = Some(Probe { deadline: now + window, grace: false });

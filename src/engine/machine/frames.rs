@@ -12,8 +12,7 @@ use crate::engine::delivery::sequence::SeqCheck;
 use crate::engine::errors::{ErrorCode, SdkError};
 use crate::engine::json::reader::RawStr;
 use crate::engine::observability::latency::{stamp_step_ms, BadStamp};
-use crate::engine::connection::Conn;
-use crate::engine::protocols::{Control, EventClass, EventInfo, Inbound, ReplyInfo, ServerError};
+use crate::engine::protocols::{EventClass, EventInfo, Inbound, ReplyInfo, ServerError};
 use crate::engine::subscriptions::RequestKind;
 use crate::engine::text::{num, quoted};
 use crate::engine::time::Instant;
@@ -33,9 +32,13 @@ impl<P: Clone> Machine<P> {
         }
         match self.protocol.decode(text) {
             Err(e) => self.bad_frame(&crate::cat!(e), text),
+            #[cfg(feature = "socketio")]
             Ok(Inbound::Event(ev)) if self.traits.joins && !self.subs.is_joined(&ev.scope) => self.early_event(now, ev.scope.into_owned(), text, payload),
             Ok(Inbound::Event(ev)) => self.on_event(now, ev, payload),
+            #[cfg(feature = "socketio")]
             Ok(Inbound::Control(c)) => self.on_control(now, c),
+            #[cfg(not(feature = "socketio"))]
+            Ok(Inbound::Control(_)) => {}
             Ok(Inbound::Reply(reply)) => self.on_reply(now, reply),
             Ok(Inbound::Error(err)) => self.on_server_error(now, err),
             Ok(Inbound::Pong { timestamp, .. }) => self.on_pong(now, timestamp),
@@ -57,95 +60,10 @@ impl<P: Clone> Machine<P> {
         self.advance(now);
     }
 
-    fn bad_frame(&mut self, why: &str, text: &str) {
+    pub(super) fn bad_frame(&mut self, why: &str, text: &str) {
         self.stats.frames_dropped += 1;
         let msg = crate::cat!(why, "; frame skipped: ", snippet(text));
         self.error(SdkError::new(ErrorCode::BadFrame, msg));
-    }
-
-    /// An event for a scope not joined: held until its join reply if one is awaited,
-    /// else dropped and reported (the server should not send it).
-    fn early_event(&mut self, now: Instant, scope: String, text: &str, payload: P) {
-        let _ = now;
-        if !self.subs.awaiting_subscribe(&scope) {
-            return self.bad_frame(&crate::cat!("an event for ", quoted(&scope), ", a namespace not joined"), text);
-        }
-        if self.early.len() >= super::MAX_EARLY_EVENTS {
-            return self.bad_frame(&crate::cat!("more than ", super::MAX_EARLY_EVENTS, " events before their namespace's join reply"), text);
-        }
-        self.early.push((scope, text.into(), payload));
-    }
-
-    /// A session frame (handshake, ping, join replies, acks).
-    fn on_control(&mut self, now: Instant, c: Control<'_>) {
-        match c {
-            Control::Handshake { ping_interval_ms, ping_timeout_ms, max_payload } => {
-                if matches!(self.conn, Conn::Connecting { .. }) {
-                    self.session.max_payload = max_payload;
-                    self.opened(now);
-                    self.heartbeat.opened_passive(now, ping_interval_ms, ping_timeout_ms);
-                }
-            }
-            Control::Ping { reply } => {
-                self.actions.push_back(Action::Send(reply.into()));
-                self.heartbeat.pinged(now);
-            }
-            Control::Close => {
-                self.actions.push_back(Action::CloseSocket(1000, "the server ended the session"));
-                self.server_closed(now, 1000);
-            }
-            Control::Joined { scope, .. } => {
-                if self.subs.joined(&scope) {
-                    self.flush_queued(Some(&scope));
-                    // Events that came before the reply, in order.
-                    let early = core::mem::take(&mut self.early);
-                    let mut rest = Vec::new();
-                    for (s, text, payload) in early {
-                        if s == *scope {
-                            if let Ok(Inbound::Event(ev)) = self.protocol.decode(&text) {
-                                self.on_event(now, ev, payload);
-                            }
-                        } else {
-                            rest.push((s, text, payload));
-                        }
-                    }
-                    self.early = rest;
-                } else {
-                    // Not wanted any more (unsubscribed meanwhile): leave it again.
-                    self.request(now, RequestKind::Unsubscribe, vec![scope.into_owned()]);
-                }
-            }
-            Control::Refused { scope, message, data } => {
-                self.early.retain(|(s, _, _)| *s != *scope);
-                if self.subs.ended(&scope, "refused") {
-                    self.drop_queued_for(&scope);
-                    let msg = crate::cat!("the server refused namespace ", quoted(&scope), ": ", message);
-                    self.error(SdkError::new(ErrorCode::ConnectError, msg).with_ids(vec![scope.into_owned()]).with_data(data.map(String::from)));
-                }
-            }
-            Control::Left { scope } => {
-                if self.subs.ended(&scope, "kicked") {
-                    self.drop_queued_for(&scope);
-                    let msg = crate::cat!("the server left namespace ", quoted(&scope), "; it is not re-joined by itself");
-                    self.error(SdkError::new(ErrorCode::NamespaceDisconnected, msg).with_ids(vec![scope.into_owned()]));
-                    if self.subs.wanted().is_empty() {
-                        self.session.server_left_all = true;
-                    }
-                }
-            }
-            Control::Answer { id, args } => {
-                if let Some(e) = self.executes.take(Some(id)) {
-                    self.actions.push_back(Action::Executed { id: e.id, result: Ok(args.into()) });
-                }
-            }
-            Control::Attachments { count } => {
-                // Binary packets are not delivered yet: skip the header and its attachments.
-                self.session.attachments = count as u32;
-                self.stats.frames_dropped += 1;
-                self.error(SdkError::new(ErrorCode::BinaryFrame, crate::cat!("a binary packet (", count, " attachments) was skipped: binary events are not delivered yet")));
-            }
-            Control::Ignored => {}
-        }
     }
 
     /// A server timestamp found when a frame that arrived at `arrived_at` was delivered
@@ -161,7 +79,7 @@ impl<P: Clone> Machine<P> {
         self.heartbeat.heard(now);
     }
 
-    fn on_event(&mut self, now: Instant, ev: EventInfo<'_>, payload: P) {
+    pub(super) fn on_event(&mut self, now: Instant, ev: EventInfo<'_>, payload: P) {
         if let Some(seq) = ev.seq {
             match self.seq.check(&ev.scope, seq) {
                 SeqCheck::InOrder => {}

@@ -9,7 +9,6 @@ use crate::engine::connection::{Conn, Status};
 use crate::engine::delivery::refresh::{KindId, RESYNC_BIT};
 use crate::engine::delivery::send_queue::DropCause;
 use crate::engine::errors::{ErrorCode, SdkError};
-use crate::engine::options::Auth;
 use crate::engine::subscriptions::RequestKind;
 use crate::engine::text::{num, quoted};
 use crate::engine::time::Instant;
@@ -92,83 +91,6 @@ impl<P: Clone> Machine<P> {
         self.advance(now);
     }
 
-    /// socketio: emits `event` with `args_json` (a JSON array) on `scope`. Sent at once
-    /// when the scope is joined, else queued until its join reply (same bounds as
-    /// `send`). Refused (`false`, reported) on a scope neither joined nor wanted, or a
-    /// packet at or over the server's `maxPayload`: the server would close the whole
-    /// connection for either.
-    pub fn emit(&mut self, now: f64, scope: &str, event: &str, args_json: &str) -> bool {
-        let now = Instant(now);
-        self.advance(now);
-        let ok = match self.emit_text(scope, event, args_json, None) {
-            Ok(text) => self.send_scoped(now, text, 0, scope),
-            Err(e) => {
-                self.error(e);
-                false
-            }
-        };
-        self.advance(now);
-        ok
-    }
-
-    /// socketio: [`Machine::emit`] asking for an answer. Returns the call's id; an
-    /// [`Action::Executed`] settles it with the ack's arguments (JSON array text) or a
-    /// failure (`ackTimeout` after `timeout_ms` from now, also while offline;
-    /// `connectionLost`; `closed`; `messageDropped`; `notJoined`; `payloadTooLarge`).
-    pub fn emit_with_ack(&mut self, now: f64, scope: &str, event: &str, args_json: &str, timeout_ms: f64) -> u64 {
-        let now = Instant(now);
-        self.advance(now);
-        let id = self.subs.next_id();
-        let refused = if self.conn.is_over() {
-            Some(("closed", crate::cat!("the manager is ", self.status.name())))
-        } else if self.executes.is_full() {
-            Some(("messageDropped", crate::cat!(super::MAX_PENDING_EXECUTES, " calls already await an answer")))
-        } else {
-            None
-        };
-        match refused {
-            Some((code, msg)) => self.exec_fail(id, code, msg),
-            None => match self.emit_text(scope, event, args_json, Some(id)) {
-                Err(e) => self.exec_fail(id, e.code.name(), e.message),
-                Ok(text) => {
-                    let on_wire = self.conn.is_open() && self.subs.is_joined(scope);
-                    self.executes.push(id, now, timeout_ms, on_wire, "ackTimeout");
-                    if !self.send_scoped(now, text, id, scope) {
-                        self.executes.take(Some(id));
-                    }
-                }
-            },
-        }
-        self.advance(now);
-        id
-    }
-
-    /// The event packet, or why it must not be sent.
-    fn emit_text(&self, scope: &str, event: &str, args_json: &str, ack: Option<u64>) -> Result<String, SdkError> {
-        if !self.subs.wanted().iter().any(|s| s == scope) {
-            let msg = crate::cat!("emit on ", quoted(scope), ", a namespace neither joined nor wanted: subscribe to it first");
-            return Err(SdkError::new(ErrorCode::NotJoined, msg).with_ids(vec![scope.into()]));
-        }
-        let text = self.protocol.emit(scope, event, args_json, ack).map_err(|why| SdkError::new(ErrorCode::NotJoined, why).with_ids(vec![scope.into()]))?;
-        if text.len() as f64 >= self.session.max_payload {
-            let msg = crate::cat!("packet of ", text.len(), " bytes is not under the server's maxPayload (", num(self.session.max_payload), ")");
-            return Err(SdkError::new(ErrorCode::PayloadTooLarge, msg).with_ids(vec![scope.into()]));
-        }
-        Ok(text)
-    }
-
-    /// socketio: the result of the function `auth` ([`Action::Authorize`]) as JSON text
-    /// (`None`: no payload); the wanted namespaces are joined with it.
-    pub fn authorized(&mut self, now: f64, auth_json: Option<String>) {
-        let now = Instant(now);
-        if self.session.awaiting_auth && self.conn.is_open() {
-            self.session.awaiting_auth = false;
-            self.session.auth = auth_json;
-            self.join_all(now);
-        }
-        self.advance(now);
-    }
-
     /// Sends `text` now if open, else queues it. Returns whether it was sent or queued.
     pub fn send(&mut self, now: f64, text: String) -> bool {
         let now = Instant(now);
@@ -182,9 +104,17 @@ impl<P: Clone> Machine<P> {
     /// JSON. A protocol with events emits it as the event `message` on `/` (what
     /// socket.io's `send` does); the others send the text as it is.
     pub fn send_value(&mut self, now: f64, text: String, is_string: bool) -> bool {
-        if !self.traits.joins {
-            return self.send(now, text);
+        #[cfg(not(feature = "socketio"))]
+        let _ = is_string;
+        #[cfg(feature = "socketio")]
+        if self.traits.joins {
+            return self.send_message_event(now, text, is_string);
         }
+        self.send(now, text)
+    }
+
+    #[cfg(feature = "socketio")]
+    fn send_message_event(&mut self, now: f64, text: String, is_string: bool) -> bool {
         let mut args = String::with_capacity(text.len() + 4);
         args.push('[');
         if is_string {
@@ -321,16 +251,12 @@ impl<P: Clone> Machine<P> {
         self.ever_opened = true;
         // Subscriptions go first, then whatever the app queued while offline (for a
         // protocol with joins, what waits for a scope goes out with its join reply).
-        match (&self.opts.auth, self.traits.joins) {
-            (Auth::Function, true) => {
-                self.session.awaiting_auth = true;
-                self.actions.push_back(Action::Authorize);
-            }
-            (Auth::Object(text), true) => {
-                self.session.auth = Some(text.clone());
-                self.join_all(now);
-            }
-            _ => self.join_all(now),
+        #[cfg(feature = "socketio")]
+        let joined = self.traits.joins && self.join_with_auth(now);
+        #[cfg(not(feature = "socketio"))]
+        let joined = false;
+        if !joined {
+            self.join_all(now);
         }
         self.expire_executes(now);
         for (_, g) in self.queue.expire_tagged(now.ms()) {
@@ -345,7 +271,7 @@ impl<P: Clone> Machine<P> {
     }
 
     /// Subscribes to every wanted scope (on open, or once `auth` is known).
-    fn join_all(&mut self, now: Instant) {
+    pub(super) fn join_all(&mut self, now: Instant) {
         if !self.subs.wanted().is_empty() {
             let all = self.subs.wanted().to_vec();
             self.request(now, RequestKind::Subscribe, all);
@@ -380,6 +306,7 @@ impl<P: Clone> Machine<P> {
                 let msg = crate::cat!("connect attempt failed (close code ", code, reason_suffix(reason), ")");
                 self.lost(now, SdkError::new(ErrorCode::ConnectFailed, msg).with_close_code(code));
             }
+            #[cfg(feature = "socketio")]
             Conn::Open { .. } if self.session.server_left_all => self.server_closed(now, code),
             Conn::Open { since } => {
                 self.backoff.check_uptime(since.ms(), now.ms());
@@ -427,19 +354,6 @@ impl<P: Clone> Machine<P> {
 
     // ----- sending -----
 
-    /// Sends `text` for `scope` if it is joined, else queues it to wait for the join.
-    fn send_scoped(&mut self, now: Instant, text: String, tag: u64, scope: &str) -> bool {
-        if self.conn.is_open() && self.subs.is_joined(scope) {
-            self.stats.messages_sent += 1;
-            self.actions.push_back(Action::Send(text));
-            return true;
-        }
-        if self.conn.is_over() {
-            return false;
-        }
-        self.queue_text(now, text, tag, Some(scope))
-    }
-
     /// Sends or queues `text`; `tag` is the `execute()` it carries (0 for none). A
     /// message the queue drops settles its `execute()`.
     pub(super) fn send_tagged(&mut self, now: Instant, text: String, tag: u64) -> bool {
@@ -454,7 +368,7 @@ impl<P: Clone> Machine<P> {
         }
     }
 
-    fn queue_text(&mut self, now: Instant, text: String, tag: u64, scope: Option<&str>) -> bool {
+    pub(super) fn queue_text(&mut self, now: Instant, text: String, tag: u64, scope: Option<&str>) -> bool {
         let (dropped, queued) = self.queue.push_tagged(text, now.ms(), tag, scope);
         if queued {
             self.stats.messages_queued += 1;

@@ -15,6 +15,8 @@
 //! - [`frames`]: what a frame does (events, replies, errors, pongs, stamps);
 //! - [`rules`]: what runs on every input (`advance`): timeouts, retries, probes,
 //!   expiries, batches, health, metrics;
+//! - `sessions`: the rules of protocols with a handshake and joins (Socket.IO, with the
+//!   `socketio` feature);
 //! - [`snapshot`]: `stats()`, notices and alerts as JSON text for JS.
 
 #[allow(unused_imports)]
@@ -23,6 +25,8 @@ use crate::prelude::*;
 mod frames;
 mod inputs;
 mod rules;
+#[cfg(feature = "socketio")]
+mod sessions;
 pub mod snapshot;
 pub mod timers;
 
@@ -70,6 +74,7 @@ struct Session {
     /// A function `auth` was asked for ([`Action::Authorize`]) and has not answered.
     awaiting_auth: bool,
     /// The server's limit on a frame we send (bytes; a frame must stay under it).
+    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
     max_payload: f64,
     /// The server left every namespace: the close that follows is for good.
     server_left_all: bool,
@@ -288,6 +293,12 @@ impl<P: Clone> Machine<P> {
     /// The app-facing JSON text of a delivered frame, and a stamp found only now.
     pub fn normalize_stamped(&self, text: &str) -> Result<Stamped, FrameError> {
         self.protocol.normalize_stamped(text)
+    }
+
+    /// Whether the app may emit an event of this name (see
+    /// [`crate::engine::protocols::Codec::check_event_name`]).
+    pub fn check_event_name(&self, name: &str) -> Result<(), String> {
+        self.protocol.check_event_name(name)
     }
 
     /// The refresh rules (flag names, kind names), for building batch objects.

@@ -147,24 +147,6 @@ impl<P: Clone> Machine<P> {
         self.set_status(if retry || self.backoff.retries() > 0 { Status::Reconnecting } else { Status::Connecting });
     }
 
-    /// The server ended the session (or the socket closed after it left every scope):
-    /// for good when it had left every scope (`serverDisconnect`, as the reference
-    /// socket.io client does), else a lost connection that reconnects.
-    pub(super) fn server_closed(&mut self, now: Instant, code: u16) {
-        if let Conn::Open { since } = self.conn {
-            self.backoff.check_uptime(since.ms(), now.ms());
-        }
-        if self.session.server_left_all {
-            self.clear_connection_state();
-            self.conn = Conn::Closed;
-            self.set_status(Status::Closed);
-            let msg = crate::cat!("the server left every namespace and closed (close code ", code, "): not reconnecting");
-            self.error(SdkError::new(ErrorCode::ServerDisconnect, msg).with_close_code(code));
-        } else {
-            self.lost(now, SdkError::new(ErrorCode::ConnectionLost, "the server ended the session").with_close_code(code));
-        }
-    }
-
     /// The connection is gone without the app asking: report and plan a retry.
     pub(super) fn lost(&mut self, now: Instant, err: SdkError) {
         self.clear_connection_state();

@@ -5,6 +5,7 @@
 use crate::prelude::*;
 
 /// Writes `items` as a JSON array of strings.
+#[cfg(any(feature = "calimero", feature = "json"))]
 pub(crate) fn write_str_array(out: &mut String, items: &[String]) {
     out.push('[');
     for (i, s) in items.iter().enumerate() {

@@ -105,6 +105,12 @@ pub trait Codec: Sized {
         let _ = (scope, event, args_json, ack);
         Err("emit() is for protocol \"socketio\"".into())
     }
+    /// Whether the app may emit an event of this name (a caller error otherwise: the web
+    /// layer throws a `TypeError` with the reason).
+    fn check_event_name(&self, name: &str) -> Result<(), String> {
+        let _ = name;
+        Err("emit() is for protocol \"socketio\"".into())
+    }
     /// How the protocol's sessions work (see [`Traits`]).
     fn traits(&self) -> Traits {
         Traits::default()
@@ -235,6 +241,11 @@ impl Protocol {
     /// See [`Codec::emit`].
     pub fn emit(&self, scope: &str, event: &str, args_json: &str, ack: Option<u64>) -> Result<String, String> {
         dispatch!(self, p => p.emit(scope, event, args_json, ack))
+    }
+
+    /// See [`Codec::check_event_name`].
+    pub fn check_event_name(&self, name: &str) -> Result<(), String> {
+        dispatch!(self, p => p.check_event_name(name))
     }
 
     /// See [`Codec::traits`].

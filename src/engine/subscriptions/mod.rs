@@ -60,6 +60,7 @@ pub(crate) struct Subscriptions {
 }
 
 /// Scopes the server refused or left that [`Subscriptions::states`] still lists.
+#[cfg_attr(not(feature = "socketio"), allow(dead_code))]
 const MAX_ENDED: usize = 64;
 
 impl Subscriptions {
@@ -150,6 +151,7 @@ impl Subscriptions {
 
     /// The server answered the join of `scope`: it is joined (if still wanted); its
     /// pending request is settled. Returns whether it is wanted.
+    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
     pub(crate) fn joined(&mut self, scope: &str) -> bool {
         if let Some(i) = self.pending.iter().position(|r| r.kind == RequestKind::Subscribe && r.ids.iter().any(|i| i == scope)) {
             self.pending.remove(i);
@@ -164,6 +166,7 @@ impl Subscriptions {
 
     /// The server refused (`"refused"`) or left (`"kicked"`) `scope`: no longer wanted,
     /// nor joined, nor pending. Returns whether it had been wanted.
+    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
     pub(crate) fn ended(&mut self, scope: &str, how: &'static str) -> bool {
         self.pending.retain(|r| !(r.kind == RequestKind::Subscribe && r.ids.iter().any(|i| i == scope)));
         self.joined.retain(|s| s != scope);

@@ -215,6 +215,13 @@ impl Codec for SocketIo {
         &[]
     }
 
+    fn check_event_name(&self, name: &str) -> Result<(), String> {
+        if super::packet::is_reserved(name) {
+            return Err(crate::cat!(crate::engine::text::quoted(name), " is a reserved event name"));
+        }
+        Ok(())
+    }
+
     fn traits(&self) -> Traits {
         Traits { handshake: true, joins: true }
     }

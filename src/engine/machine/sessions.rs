@@ -1,0 +1,230 @@
+//! The rules of protocols with sessions (Socket.IO; compiled with the `socketio`
+//! feature): the connection opens at the server's handshake, each namespace is joined
+//! with the connection's `auth`, events wait for their join reply and emits in the
+//! queue until it, server pings are answered, acks settle `emitWithAck`, and a server
+//! that leaves every namespace and closes is not reconnected to.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use super::{Action, Machine};
+use crate::engine::connection::{Conn, Status};
+use crate::engine::errors::{ErrorCode, SdkError};
+use crate::engine::options::Auth;
+use crate::engine::protocols::{Control, Inbound};
+use crate::engine::subscriptions::RequestKind;
+use crate::engine::text::{num, quoted};
+use crate::engine::time::Instant;
+
+impl<P: Clone> Machine<P> {
+    /// On open: joins with the `auth` option (an object as it is; a function is asked
+    /// first, [`Action::Authorize`]). Returns whether it took care of the joins.
+    pub(super) fn join_with_auth(&mut self, now: Instant) -> bool {
+        match &self.opts.auth {
+            Auth::Function => {
+                self.session.awaiting_auth = true;
+                self.actions.push_back(Action::Authorize);
+            }
+            Auth::Object(text) => {
+                self.session.auth = Some(text.clone());
+                self.join_all(now);
+            }
+            Auth::None => self.join_all(now),
+        }
+        true
+    }
+
+    /// socketio: emits `event` with `args_json` (a JSON array) on `scope`. Sent at once
+    /// when the scope is joined, else queued until its join reply (same bounds as
+    /// `send`). Refused (`false`, reported) on a scope neither joined nor wanted, or a
+    /// packet at or over the server's `maxPayload`: the server would close the whole
+    /// connection for either.
+    pub fn emit(&mut self, now: f64, scope: &str, event: &str, args_json: &str) -> bool {
+        let now = Instant(now);
+        self.advance(now);
+        let ok = match self.emit_text(scope, event, args_json, None) {
+            Ok(text) => self.send_scoped(now, text, 0, scope),
+            Err(e) => {
+                self.error(e);
+                false
+            }
+        };
+        self.advance(now);
+        ok
+    }
+
+    /// socketio: [`Machine::emit`] asking for an answer. Returns the call's id; an
+    /// [`Action::Executed`] settles it with the ack's arguments (JSON array text) or a
+    /// failure (`ackTimeout` after `timeout_ms` from now, also while offline;
+    /// `connectionLost`; `closed`; `messageDropped`; `notJoined`; `payloadTooLarge`).
+    pub fn emit_with_ack(&mut self, now: f64, scope: &str, event: &str, args_json: &str, timeout_ms: f64) -> u64 {
+        let now = Instant(now);
+        self.advance(now);
+        let id = self.subs.next_id();
+        let refused = if self.conn.is_over() {
+            Some(("closed", crate::cat!("the manager is ", self.status.name())))
+        } else if self.executes.is_full() {
+            Some(("messageDropped", crate::cat!(super::MAX_PENDING_EXECUTES, " calls already await an answer")))
+        } else {
+            None
+        };
+        match refused {
+            Some((code, msg)) => self.exec_fail(id, code, msg),
+            None => match self.emit_text(scope, event, args_json, Some(id)) {
+                Err(e) => self.exec_fail(id, e.code.name(), e.message),
+                Ok(text) => {
+                    let on_wire = self.conn.is_open() && self.subs.is_joined(scope);
+                    self.executes.push(id, now, timeout_ms, on_wire, "ackTimeout");
+                    if !self.send_scoped(now, text, id, scope) {
+                        self.executes.take(Some(id));
+                    }
+                }
+            },
+        }
+        self.advance(now);
+        id
+    }
+
+    /// The event packet, or why it must not be sent.
+    fn emit_text(&self, scope: &str, event: &str, args_json: &str, ack: Option<u64>) -> Result<String, SdkError> {
+        if !self.subs.wanted().iter().any(|s| s == scope) {
+            let msg = crate::cat!("emit on ", quoted(scope), ", a namespace neither joined nor wanted: subscribe to it first");
+            return Err(SdkError::new(ErrorCode::NotJoined, msg).with_ids(vec![scope.into()]));
+        }
+        let text = self.protocol.emit(scope, event, args_json, ack).map_err(|why| SdkError::new(ErrorCode::NotJoined, why).with_ids(vec![scope.into()]))?;
+        if text.len() as f64 >= self.session.max_payload {
+            let msg = crate::cat!("packet of ", text.len(), " bytes is not under the server's maxPayload (", num(self.session.max_payload), ")");
+            return Err(SdkError::new(ErrorCode::PayloadTooLarge, msg).with_ids(vec![scope.into()]));
+        }
+        Ok(text)
+    }
+
+    /// socketio: the result of the function `auth` ([`Action::Authorize`]) as JSON text
+    /// (`None`: no payload); the wanted namespaces are joined with it.
+    pub fn authorized(&mut self, now: f64, auth_json: Option<String>) {
+        let now = Instant(now);
+        if self.session.awaiting_auth && self.conn.is_open() {
+            self.session.awaiting_auth = false;
+            self.session.auth = auth_json;
+            self.join_all(now);
+        }
+        self.advance(now);
+    }
+
+    /// Sends `text` for `scope` if it is joined, else queues it to wait for the join.
+    fn send_scoped(&mut self, now: Instant, text: String, tag: u64, scope: &str) -> bool {
+        if self.conn.is_open() && self.subs.is_joined(scope) {
+            self.stats.messages_sent += 1;
+            self.actions.push_back(Action::Send(text));
+            return true;
+        }
+        if self.conn.is_over() {
+            return false;
+        }
+        self.queue_text(now, text, tag, Some(scope))
+    }
+
+    /// An event for a scope not joined: held until its join reply if one is awaited,
+    /// else dropped and reported (the server should not send it).
+    pub(super) fn early_event(&mut self, now: Instant, scope: String, text: &str, payload: P) {
+        let _ = now;
+        if !self.subs.awaiting_subscribe(&scope) {
+            return self.bad_frame(&crate::cat!("an event for ", quoted(&scope), ", a namespace not joined"), text);
+        }
+        if self.early.len() >= super::MAX_EARLY_EVENTS {
+            return self.bad_frame(&crate::cat!("more than ", super::MAX_EARLY_EVENTS, " events before their namespace's join reply"), text);
+        }
+        self.early.push((scope, text.into(), payload));
+    }
+
+    /// A session frame (handshake, ping, join replies, acks).
+    pub(super) fn on_control(&mut self, now: Instant, c: Control<'_>) {
+        match c {
+            Control::Handshake { ping_interval_ms, ping_timeout_ms, max_payload } => {
+                if matches!(self.conn, Conn::Connecting { .. }) {
+                    self.session.max_payload = max_payload;
+                    self.opened(now);
+                    self.heartbeat.opened_passive(now, ping_interval_ms, ping_timeout_ms);
+                }
+            }
+            Control::Ping { reply } => {
+                self.actions.push_back(Action::Send(reply.into()));
+                self.heartbeat.pinged(now);
+            }
+            Control::Close => {
+                self.actions.push_back(Action::CloseSocket(1000, "the server ended the session"));
+                self.server_closed(now, 1000);
+            }
+            Control::Joined { scope, .. } => {
+                if self.subs.joined(&scope) {
+                    self.flush_queued(Some(&scope));
+                    // Events that came before the reply, in order.
+                    let early = core::mem::take(&mut self.early);
+                    let mut rest = Vec::new();
+                    for (s, text, payload) in early {
+                        if s == *scope {
+                            if let Ok(Inbound::Event(ev)) = self.protocol.decode(&text) {
+                                self.on_event(now, ev, payload);
+                            }
+                        } else {
+                            rest.push((s, text, payload));
+                        }
+                    }
+                    self.early = rest;
+                } else {
+                    // Not wanted any more (unsubscribed meanwhile): leave it again.
+                    self.request(now, RequestKind::Unsubscribe, vec![scope.into_owned()]);
+                }
+            }
+            Control::Refused { scope, message, data } => {
+                self.early.retain(|(s, _, _)| *s != *scope);
+                if self.subs.ended(&scope, "refused") {
+                    self.drop_queued_for(&scope);
+                    let msg = crate::cat!("the server refused namespace ", quoted(&scope), ": ", message);
+                    self.error(SdkError::new(ErrorCode::ConnectError, msg).with_ids(vec![scope.into_owned()]).with_data(data.map(String::from)));
+                }
+            }
+            Control::Left { scope } => {
+                if self.subs.ended(&scope, "kicked") {
+                    self.drop_queued_for(&scope);
+                    let msg = crate::cat!("the server left namespace ", quoted(&scope), "; it is not re-joined by itself");
+                    self.error(SdkError::new(ErrorCode::NamespaceDisconnected, msg).with_ids(vec![scope.into_owned()]));
+                    if self.subs.wanted().is_empty() {
+                        self.session.server_left_all = true;
+                    }
+                }
+            }
+            Control::Answer { id, args } => {
+                if let Some(e) = self.executes.take(Some(id)) {
+                    self.actions.push_back(Action::Executed { id: e.id, result: Ok(args.into()) });
+                }
+            }
+            Control::Attachments { count } => {
+                // Binary packets are not delivered yet: skip the header and its attachments.
+                self.session.attachments = count as u32;
+                self.stats.frames_dropped += 1;
+                self.error(SdkError::new(ErrorCode::BinaryFrame, crate::cat!("a binary packet (", count, " attachments) was skipped: binary events are not delivered yet")));
+            }
+            Control::Ignored => {}
+        }
+    }
+
+    /// The server ended the session (or the socket closed after it left every scope):
+    /// for good when it had left every scope (`serverDisconnect`, as the reference
+    /// socket.io client does), else a lost connection that reconnects.
+    pub(super) fn server_closed(&mut self, now: Instant, code: u16) {
+        if let Conn::Open { since } = self.conn {
+            self.backoff.check_uptime(since.ms(), now.ms());
+        }
+        if self.session.server_left_all {
+            self.clear_connection_state();
+            self.conn = Conn::Closed;
+            self.set_status(Status::Closed);
+            let msg = crate::cat!("the server left every namespace and closed (close code ", code, "): not reconnecting");
+            self.error(SdkError::new(ErrorCode::ServerDisconnect, msg).with_close_code(code));
+        } else {
+            self.lost(now, SdkError::new(ErrorCode::ConnectionLost, "the server ended the session").with_close_code(code));
+        }
+    }
+
+}
