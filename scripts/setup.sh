@@ -87,4 +87,8 @@ if [ ! -x .venv-examples/bin/uvicorn ] || ! cmp -s "$req" .venv-examples/require
   .venv-examples/bin/pip install --quiet --disable-pip-version-check -r "$req"
   cp "$req" .venv-examples/requirements.installed
 fi
+
+# 7. The Socket.IO test servers: npm ci in tests/socketio-server (socket.io, its Redis
+#    adapter), the python-socketio venv (.venv-socketio) and redis-server (Debian).
+source tests/socketio-server/setup-steps.sh
 echo "setup: ok"

@@ -15,6 +15,8 @@ cargo test --quiet
 
 echo; echo "== local server self-test (node --test)"
 node --test tests/server/
+echo; echo "== Socket.IO test servers' self-test (node --test: socket.io, python-socketio, two servers on Redis)"
+node --test tests/socketio-server/
 
 echo; echo "== npm package: build, size budget, types, contents"
 bash scripts/build.sh
@@ -79,6 +81,13 @@ export SDK_TEST_SERVER="127.0.0.1:$SERVER_PORT"
 start_fastapi   # the FastAPI json example (docs/examples/), for tests/browser_fastapi.rs
 trap 'stop_server; stop_fastapi' EXIT
 export SDK_FASTAPI_SERVER="127.0.0.1:$FASTAPI_PORT"
+# The Socket.IO servers of tests/browser_socketio.rs: socket.io (node) with short pings
+# and a small maxPayload, python-socketio.
+source scripts/socketio-server.sh
+start_socketio --ping-interval 2000 --ping-timeout 1000 --max-payload 10000
+start_socketio_py --ping-interval 2000
+trap 'stop_server; stop_fastapi; stop_socketio; stop_socketio_py' EXIT
+export SDK_SOCKETIO_SERVER="127.0.0.1:$SIO_PORT" SDK_SOCKETIO_PY_SERVER="127.0.0.1:$SIO_PY_PORT"
 export WASM_BINDGEN_TEST_TIMEOUT=120
 ENGINE_TIMES=()
 for engine in $SDK_ENGINES; do
@@ -86,6 +95,8 @@ for engine in $SDK_ENGINES; do
 done
 stop_server
 stop_fastapi
+stop_socketio
+stop_socketio_py
 trap - EXIT
 echo; echo "== browser tests: time per engine"
 printf '   %s\n' "${ENGINE_TIMES[@]}"

@@ -168,6 +168,10 @@ impl Recorder {
         self.values.borrow().clone()
     }
 
+    pub fn clear(&self) {
+        self.values.borrow_mut().clear();
+    }
+
     /// String values (statuses), or the `code` of error objects.
     pub fn codes(&self) -> Vec<String> {
         self.values

@@ -1,0 +1,276 @@
+//! Socket.IO in the browser against real servers: socket.io 4.8.4 (node,
+//! tests/socketio-server/server.mjs, started with pingInterval 2000 / pingTimeout 1000 and
+//! maxPayload 10000) and python-socketio 5.18.1 (python_server.py). Connect with auth,
+//! namespaces as contexts, events into batches, emits and acks, connect errors, server
+//! disconnects, a dropped socket and stalled pings.
+//!
+//! The servers' `host:port` come at build time from `SDK_SOCKETIO_SERVER` and
+//! `SDK_SOCKETIO_PY_SERVER` (scripts/test.sh starts both with scripts/socketio-server.sh).
+//! Without them every test fails: nothing is skipped. Each test joins a `/guild/<n>`
+//! namespace of its own, so the server-side faults it asks for touch only its socket.
+#![cfg(target_arch = "wasm32")]
+
+mod browser_support;
+
+use browser_support::*;
+use calimero_socket::SocketManager;
+use js_sys::{Array, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn server(var: Option<&'static str>, name: &str) -> &'static str {
+    match var {
+        Some(s) if !s.is_empty() => s,
+        _ => panic!("{name} is not set at build time: scripts/test.sh starts the Socket.IO servers (scripts/socketio-server.sh) and sets it"),
+    }
+}
+
+fn node() -> &'static str {
+    server(option_env!("SDK_SOCKETIO_SERVER"), "SDK_SOCKETIO_SERVER")
+}
+
+fn python() -> &'static str {
+    server(option_env!("SDK_SOCKETIO_PY_SERVER"), "SDK_SOCKETIO_PY_SERVER")
+}
+
+/// A namespace of its own per test.
+fn guild() -> String {
+    format!("/guild/{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+/// POST `http://<host>/control/<route>` with a JSON body, answered as JSON.
+async fn sio_control(host: &str, route: &str, body: &str) -> JsValue {
+    let url = format!("http://{host}/control/{route}");
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(body));
+    let headers = web_sys::Headers::new().unwrap();
+    headers.set("content-type", "application/json").unwrap();
+    init.set_headers(&headers);
+    let window = web_sys::window().unwrap();
+    let resp: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.expect("the Socket.IO server is reachable").unchecked_into();
+    assert!(resp.ok(), "POST {url} {body} failed: {}", resp.status());
+    JsFuture::from(resp.json().unwrap()).await.unwrap()
+}
+
+/// GET `http://<host>/control/state`.
+async fn sio_state(host: &str) -> JsValue {
+    let url = format!("http://{host}/control/state");
+    let window = web_sys::window().unwrap();
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str(&url)).await.expect("the Socket.IO server is reachable").unchecked_into();
+    JsFuture::from(resp.json().unwrap()).await.unwrap()
+}
+
+fn sio_manager(host: &str, extra: &str) -> SocketManager {
+    let json = format!(r#"{{"url":"http://{host}","protocol":"socketio","reconnectInitialDelayMs":100,"reconnectMaxDelayMs":300{extra}}}"#);
+    SocketManager::new(options(&json)).unwrap_or_else(|e| panic!("manager options refused: {e:?}"))
+}
+
+fn namespace_state(m: &SocketManager, ns: &str) -> String {
+    get(&m.namespaces(), ns).as_string().unwrap_or_default()
+}
+
+async fn wait_joined(m: &SocketManager, ns: &str) -> bool {
+    wait_until(5000.0, || namespace_state(m, ns) == "joined").await
+}
+
+/// The batches' `latest[ns][event]` arguments seen so far, newest last.
+fn latest_args(batches: &Recorder, ns: &str, event: &str) -> Vec<JsValue> {
+    batches
+        .all()
+        .iter()
+        .filter_map(|b| {
+            let args = get(&get(&get(b, "latest"), ns), event);
+            (!args.is_undefined()).then_some(args)
+        })
+        .collect()
+}
+
+async fn await_promise(p: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(p).await
+}
+
+#[wasm_bindgen_test]
+async fn joins_namespaces_with_auth_and_batches_their_events() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["/","{ns}"],"auth":{{"token":"t1"}}"#));
+    let batches = Recorder::new();
+    m.on_batch(batches.function());
+    m.connect();
+    assert!(wait_status(&m, "open", 5000.0).await);
+    assert!(wait_joined(&m, "/").await && wait_joined(&m, &ns).await, "{}", stringify(&m.namespaces()));
+    // The server greets each namespace: `welcome` arrives as a batch kind, per namespace.
+    assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "welcome").is_empty()).await, "no welcome on {ns}");
+    let welcome = latest_args(&batches, &ns, "welcome").pop().unwrap();
+    assert_eq!(get(&Array::from(&welcome).get(0), "namespace").as_string().as_deref(), Some(ns.as_str()));
+    // The server saw the auth on the CONNECT of each namespace.
+    let sockets = Array::from(&get(&sio_state(node()).await, "sockets"));
+    let ours: Vec<JsValue> = sockets.iter().filter(|s| get(s, "namespace").as_string().as_deref() == Some(ns.as_str())).collect();
+    assert_eq!(ours.len(), 1, "one socket on {ns}");
+    assert_eq!(get(&get(&ours[0], "auth"), "token").as_string().as_deref(), Some("t1"));
+    // A burst of 50 events is folded into batches that count events.
+    batches.clear();
+    sio_control(node(), "burst", &format!(r#"{{"namespace":"{ns}","event":"queue_updated","count":50,"args":[{{"n":1}}]}}"#)).await;
+    assert!(wait_until(3000.0, || batches.all().iter().map(|b| num(b, "size")).sum::<f64>() >= 50.0).await, "events: {}", batches.len());
+    assert!(batches.len() < 50, "50 events were batched, not delivered one by one ({} batches)", batches.len());
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn emits_reach_the_server_and_acks_resolve() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["{ns}"]"#));
+    let batches = Recorder::new();
+    m.on_batch(batches.function());
+    // Emitted before connecting: queued, sent after the join reply.
+    assert!(m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of1(&JsValue::from_str("early"))).unwrap());
+    m.connect();
+    assert!(wait_until(4000.0, || latest_args(&batches, &ns, "echo").iter().any(|a| Array::from(a).get(0).as_string().as_deref() == Some("early"))).await);
+    let reply = await_promise(m.emit_with_ack_on(ns.clone(), JsValue::from_str("join"), Array::of1(&options(r#"{"room":"r1"}"#)), JsValue::UNDEFINED).unwrap())
+        .await
+        .expect("the ack resolves");
+    assert_eq!(get(&reply, "joined").as_string().as_deref(), Some("r1"));
+    // An emit to the room through the server reaches us.
+    sio_control(node(), "emit", &format!(r#"{{"namespace":"{ns}","room":"r1","event":"said","args":[{{"text":"hi room"}}]}}"#)).await;
+    assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "said").is_empty()).await);
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn refused_emits_never_reach_the_wire() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["{ns}"]"#));
+    let errors = Recorder::new();
+    m.on_error(errors.function());
+    m.connect();
+    assert!(wait_joined(&m, &ns).await);
+    assert!(!m.emit_on("/not-joined".into(), JsValue::from_str("echo"), Array::new()).unwrap());
+    let big = "x".repeat(10_000);
+    assert!(!m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of1(&JsValue::from_str(&big))).unwrap());
+    assert!(m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of1(&JsValue::from_str("small"))).unwrap());
+    assert_eq!(errors.codes(), ["notJoined", "payloadTooLarge"]);
+    assert!(m.emit_on(ns.clone(), JsValue::from_str("disconnect"), Array::new()).is_err(), "a reserved name throws");
+    sleep(300).await;
+    assert_eq!(m.status(), "open", "nothing refused reached the server to get us kicked");
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_connect_error_leaves_that_namespace_only() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["{ns}","/private"],"auth":{{"token":"bad"}}"#));
+    let errors = Recorder::new();
+    m.on_error(errors.function());
+    m.connect();
+    assert!(wait_joined(&m, &ns).await);
+    assert!(wait_until(3000.0, || errors.codes().contains(&"connectError".to_string())).await, "{:?}", errors.codes());
+    let e = errors.all().into_iter().find(|e| get(e, "code").as_string().as_deref() == Some("connectError")).unwrap();
+    assert_eq!(stringify(&get(&e, "contextIds")), r#"["/private"]"#);
+    assert_eq!(get(&get(&e, "data"), "reason").as_string().as_deref(), Some("bad token"));
+    assert_eq!(namespace_state(&m, "/private"), "refused");
+    assert_eq!(namespace_state(&m, &ns), "joined");
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_function_auth_is_called_on_every_connect() {
+    let ns = guild();
+    let calls = Recorder::returning(|_| options(r#"{"token":"good"}"#));
+    let opts = options(&format!(r#"{{"url":"http://{}","protocol":"socketio","namespaces":["{ns}","/private"]}}"#, node()));
+    js_sys::Reflect::set(&opts, &"auth".into(), &calls.function()).unwrap();
+    let m = SocketManager::new(opts).unwrap();
+    m.connect();
+    assert!(wait_joined(&m, "/private").await, "the function's token let us into /private: {}", stringify(&m.namespaces()));
+    assert_eq!(calls.len(), 1);
+    sio_control(node(), "kill-engine", &format!(r#"{{"namespace":"{ns}"}}"#)).await;
+    assert!(wait_until(5000.0, || calls.len() == 2).await, "auth asked again on the reconnect");
+    assert!(wait_joined(&m, "/private").await);
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_socket_reconnects_rejoins_and_resyncs() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["{ns}"]"#));
+    let batches = Recorder::new();
+    m.on_batch(batches.function());
+    m.connect();
+    assert!(wait_joined(&m, &ns).await);
+    sio_control(node(), "kill-engine", &format!(r#"{{"namespace":"{ns}"}}"#)).await;
+    assert!(wait_until(5000.0, || batches.all().iter().any(|b| get(b, "resync").as_bool() == Some(true))).await, "a resync batch after the reconnect");
+    assert!(wait_joined(&m, &ns).await);
+    sio_control(node(), "emit", &format!(r#"{{"namespace":"{ns}","event":"after","args":[1]}}"#)).await;
+    assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "after").is_empty()).await);
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn stalled_pings_are_a_dead_connection() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["{ns}"]"#));
+    let errors = Recorder::new();
+    m.on_error(errors.function());
+    m.connect();
+    assert!(wait_joined(&m, &ns).await);
+    // pingInterval 2000: staying open 3 s means our pongs answered the server's pings.
+    sleep(3000).await;
+    assert_eq!(m.status(), "open");
+    assert!(errors.codes().is_empty(), "{:?}", errors.codes());
+    sio_control(node(), "stop-pings", &format!(r#"{{"namespace":"{ns}"}}"#)).await;
+    // No ping for pingInterval + pingTimeout (+1 s): dead, then a new connection.
+    assert!(wait_until(6000.0, || errors.codes().contains(&"heartbeatTimeout".to_string())).await, "{:?}", errors.codes());
+    assert!(wait_joined(&m, &ns).await, "reconnected");
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn server_disconnects_are_reported_and_a_full_one_is_final() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["/","{ns}"]"#));
+    let errors = Recorder::new();
+    m.on_error(errors.function());
+    m.connect();
+    assert!(wait_joined(&m, &ns).await);
+    sio_control(node(), "disconnect", &format!(r#"{{"namespace":"{ns}"}}"#)).await;
+    assert!(wait_until(3000.0, || errors.codes().contains(&"namespaceDisconnected".to_string())).await, "{:?}", errors.codes());
+    assert_eq!(namespace_state(&m, &ns), "kicked");
+    assert_eq!(m.status(), "open", "the other namespace keeps the connection");
+    // Leaving every namespace and closing: the manager does not reconnect.
+    let sockets = get(&sio_control(node(), "reset", "{}").await, "ok");
+    assert!(sockets.as_bool().unwrap_or(false));
+    let all = errors.len();
+    sio_control(node(), "disconnect", r#"{"namespace":"/","close":true}"#).await;
+    assert!(wait_status(&m, "closed", 3000.0).await, "status {}", m.status());
+    assert!(errors.codes()[all..].contains(&"serverDisconnect".to_string()), "{:?}", errors.codes());
+    sleep(800).await;
+    assert_eq!(m.status(), "closed", "no reconnect after the server's disconnect");
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn python_socketio_connects_emits_acks_and_refuses() {
+    let ns = guild();
+    let m = sio_manager(python(), &format!(r#","namespaces":["/","{ns}","/private"],"auth":{{"token":"bad"}}"#));
+    let batches = Recorder::new();
+    let errors = Recorder::new();
+    m.on_batch(batches.function());
+    m.on_error(errors.function());
+    m.connect();
+    assert!(wait_joined(&m, &ns).await, "{}", stringify(&m.namespaces()));
+    // python sends `welcome` before its CONNECT reply: held, then delivered.
+    assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "welcome").is_empty()).await, "welcome before the join reply was lost");
+    let reply = await_promise(m.emit_with_ack_on(ns.clone(), JsValue::from_str("join"), Array::of1(&options(r#"{"room":"p1"}"#)), JsValue::UNDEFINED).unwrap())
+        .await
+        .expect("the ack resolves");
+    assert_eq!(get(&reply, "joined").as_string().as_deref(), Some("p1"));
+    assert!(m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of1(&JsValue::from_str("py"))).unwrap());
+    assert!(wait_until(3000.0, || latest_args(&batches, &ns, "echo").iter().any(|a| Array::from(a).get(0).as_string().as_deref() == Some("py"))).await);
+    assert!(wait_until(3000.0, || namespace_state(&m, "/private") == "refused").await);
+    assert!(errors.codes().contains(&"connectError".to_string()), "{:?}", errors.codes());
+    m.close();
+}
