@@ -41,13 +41,15 @@ export class BatchBuilder {
     for (let i = 0; i + 1 < kinds.length; i += 2) {
       counts[this.kindNames[kinds[i]]] = kinds[i + 1];
     }
+    const latest = lazyLatest(ids, texts, arrivals, this.decode);
     return {
       size,
       flags,
       resync,
       kinds: counts,
-      latest: lazyLatest(ids, texts, arrivals, this.decode),
-      contextIds: ids,
+      latest,
+      // A context listed once even when `latest` keeps one frame per event (socketio).
+      contextIds: ids.length === Object.keys(latest).length ? ids : [...new Set(ids)],
       reason: REASONS[reason],
     };
   }
@@ -72,6 +74,18 @@ class Pending {
   }
 }
 
+/// Several frames of one context (socketio: the newest of each event name): read as one
+/// object, the merge of their decoded `{event: args}` objects.
+class PendingMerge {
+  constructor(first) {
+    this.parts = [first];
+  }
+
+  read() {
+    return Object.assign({}, ...this.parts.map((p) => p.read()));
+  }
+}
+
 /// The traps of every `latest`: keys, `in` and enumeration are the target's own (the
 /// context ids); reading a value decodes it once. One shared handler and one small
 /// object per context make a batch's `latest` cheap to build (a getter defined per
@@ -79,20 +93,26 @@ class Pending {
 const LATEST = {
   get(target, key, receiver) {
     const v = Reflect.get(target, key, receiver);
-    if (!(v instanceof Pending)) return v;
+    if (!(v instanceof Pending || v instanceof PendingMerge)) return v;
     const value = v.read();
     target[key] = value;
     return value;
   },
   getOwnPropertyDescriptor(target, key) {
     const d = Reflect.getOwnPropertyDescriptor(target, key);
-    if (d !== undefined && d.value instanceof Pending) d.value = LATEST.get(target, key, target);
+    if (d !== undefined && (d.value instanceof Pending || d.value instanceof PendingMerge)) d.value = LATEST.get(target, key, target);
     return d;
   },
 };
 
 function lazyLatest(ids, texts, arrivals, decode) {
   const target = {};
-  for (let i = 0; i < ids.length; i++) target[ids[i]] = new Pending(texts[i], arrivals[i], decode);
+  for (let i = 0; i < ids.length; i++) {
+    const p = new Pending(texts[i], arrivals[i], decode);
+    const had = target[ids[i]];
+    if (had === undefined) target[ids[i]] = p;
+    else if (had instanceof PendingMerge) had.parts.push(p);
+    else (target[ids[i]] = new PendingMerge(had)).parts.push(p);
+  }
   return new Proxy(target, LATEST);
 }

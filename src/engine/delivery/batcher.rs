@@ -31,11 +31,14 @@ pub struct BatchConfig {
     pub max_size: u32,
     pub max_wait_ms: f64,
     pub collect_events: bool,
+    /// Keep the newest frame per (scope, first kind) instead of per scope: Socket.IO's
+    /// `latest[ns]` holds the newest arguments of each event name.
+    pub latest_per_kind: bool,
 }
 
 impl Default for BatchConfig {
     fn default() -> Self {
-        BatchConfig { window_ms: 100.0, max_size: 10, max_wait_ms: 300.0, collect_events: false }
+        BatchConfig { window_ms: 100.0, max_size: 10, max_wait_ms: 300.0, collect_events: false, latest_per_kind: false }
     }
 }
 
@@ -48,8 +51,11 @@ pub struct Batch<P> {
     pub flags: u64,
     /// Count per event kind.
     pub kinds: Vec<(KindId, u32)>,
-    /// The most recent frame per context, in order of each context's first frame.
+    /// The most recent frame per context (per context and kind with
+    /// [`BatchConfig::latest_per_kind`]), in order of first frame.
     pub latest: Vec<(Box<str>, P)>,
+    /// With [`BatchConfig::latest_per_kind`]: the kind of each `latest` entry.
+    pub latest_kinds: Vec<KindId>,
     /// Every frame in arrival order, with `collect_events`.
     pub frames: Vec<(Box<str>, P)>,
     /// When the first frame arrived.
@@ -131,6 +137,7 @@ impl<P: Clone> Batcher<P> {
             flags: 0,
             kinds: Vec::new(),
             latest: Vec::new(),
+            latest_kinds: Vec::new(),
             frames: Vec::new(),
             opened_at: now,
             reason: FlushReason::Window,
@@ -152,10 +159,16 @@ impl<P: Clone> Batcher<P> {
                 b.events_truncated = true;
             }
         }
-        if let Some(slot) = b.latest.iter_mut().find(|(c, _)| &**c == frame.scope) {
-            slot.1 = payload;
+        let per_kind = self.cfg.latest_per_kind;
+        let kind = frame.kinds.first().copied().unwrap_or(KindId::MAX);
+        let slot = b.latest.iter().enumerate().position(|(i, (c, _))| &**c == frame.scope && (!per_kind || b.latest_kinds[i] == kind));
+        if let Some(i) = slot {
+            b.latest[i].1 = payload;
         } else if b.latest.len() < MAX_LATEST_CONTEXTS {
             b.latest.push((frame.scope.into(), payload));
+            if per_kind {
+                b.latest_kinds.push(kind);
+            }
         } else {
             b.latest_truncated = true;
         }
@@ -178,6 +191,7 @@ impl<P: Clone> Batcher<P> {
                     flags,
                     kinds: Vec::new(),
                     latest: Vec::new(),
+                    latest_kinds: Vec::new(),
                     frames: Vec::new(),
                     opened_at: now,
                     reason: FlushReason::Window,
@@ -257,7 +271,7 @@ mod tests {
     }
 
     fn batcher(window: f64, max: u32, wait: f64) -> Batcher<u32> {
-        Batcher::new(BatchConfig { window_ms: window, max_size: max, max_wait_ms: wait, collect_events: false })
+        Batcher::new(BatchConfig { window_ms: window, max_size: max, max_wait_ms: wait, collect_events: false, latest_per_kind: false })
     }
 
     #[test]
@@ -367,6 +381,18 @@ mod tests {
         b.raise(0.0, 1 << 63);
         let batch = b.poll(100.0).unwrap();
         assert_eq!((batch.size, batch.flags), (0, 1 << 63));
+    }
+
+    #[test]
+    fn latest_per_kind_keeps_the_newest_frame_of_each_kind() {
+        let mut b = Batcher::new(BatchConfig { latest_per_kind: true, ..BatchConfig::default() });
+        b.push(0.0, frame("/g", &[1], 1), 10);
+        b.push(1.0, frame("/g", &[2], 1), 11);
+        b.push(2.0, frame("/g", &[1], 1), 12);
+        let batch = b.poll(500.0).unwrap();
+        assert_eq!(batch.latest, vec![("/g".into(), 12), ("/g".into(), 11)]);
+        assert_eq!(batch.latest_kinds, vec![1, 2]);
+        assert_eq!(batch.size, 3, "size counts events");
     }
 
     #[test]

@@ -192,6 +192,7 @@ impl<P: Clone> Machine<P> {
             max_size: opts.max_batch_size as u32,
             max_wait_ms: opts.max_batch_wait_ms,
             collect_events: opts.collect_events,
+            latest_per_kind: protocol.traits().joins,
         });
         let backoff = Backoff::new(BackoffConfig {
             initial_ms: opts.reconnect_initial_delay_ms,
