@@ -292,6 +292,8 @@ fn run() {
                     }
                 }
             },
+            // Only protocols with sessions ask for auth; the probe builds the main entry's.
+            Action::Authorize => {}
         }
     }
     emit(0, "", m.poll_timeout().unwrap_or(-1.0));
