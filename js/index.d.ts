@@ -85,6 +85,8 @@ export interface SocketManagerOptions<Flag extends string = ChatFlag> {
   query?: { readonly [key: string]: string | number | boolean };
   /** socketio: the CONNECT payload (an object, or a function called on every (re)connect). Default none. */
   auth?: AuthOption;
+  /** socketio: events whose first argument is base64 of JSON, unwrapped before delivery. Default `{}`. */
+  payloadEncoding?: { readonly [event: string]: "base64json" };
   /** socketio: `emitWithAck` rejects (`ackTimeout`) after this long (ms). Default `10000`. */
   ackTimeoutMs?: number;
   /** Quiet time (ms) that closes a batch. Default `100`. */
@@ -297,7 +299,8 @@ export type ErrorCode =
   | "namespaceDisconnected"
   | "serverDisconnect"
   | "notJoined"
-  | "payloadTooLarge";
+  | "payloadTooLarge"
+  | "badPayload";
 
 /**
  * `error.code` of a rejected `execute()`: `serverError` (the node's error reply, with

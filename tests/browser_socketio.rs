@@ -274,3 +274,26 @@ async fn python_socketio_connects_emits_acks_and_refuses() {
     assert!(errors.codes().contains(&"connectError".to_string()), "{:?}", errors.codes());
     m.close();
 }
+
+#[wasm_bindgen_test]
+async fn base64json_payloads_are_unwrapped_or_reported() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["{ns}"],"payloadEncoding":{{"track_started":"base64json"}}"#));
+    let batches = Recorder::new();
+    let errors = Recorder::new();
+    m.on_batch(batches.function());
+    m.on_error(errors.function());
+    m.connect();
+    assert!(wait_joined(&m, &ns).await);
+    sio_control(node(), "emit-base64json", &format!(r#"{{"namespace":"{ns}","event":"track_started","value":{{"track":"é","n":1}}}}"#)).await;
+    assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "track_started").is_empty()).await);
+    let arg = Array::from(&latest_args(&batches, &ns, "track_started").pop().unwrap()).get(0);
+    assert_eq!(stringify(&arg), r#"{"track":"é","n":1}"#, "the app gets the value, not the base64");
+    batches.clear();
+    sio_control(node(), "emit", &format!(r#"{{"namespace":"{ns}","event":"track_started","args":["%%%"]}}"#)).await;
+    assert!(wait_until(3000.0, || errors.codes().contains(&"badPayload".to_string())).await, "{:?}", errors.codes());
+    assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "track_started").is_empty()).await, "delivered as received");
+    let arg = Array::from(&latest_args(&batches, &ns, "track_started").pop().unwrap()).get(0);
+    assert_eq!(arg.as_string().as_deref(), Some("%%%"));
+    m.close();
+}

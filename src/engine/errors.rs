@@ -49,10 +49,12 @@ pub enum ErrorCode {
     /// socketio: a packet at or over the server's `maxPayload`; not sent (the server
     /// would close the connection for it).
     PayloadTooLarge,
+    /// socketio: a `payloadEncoding` argument that does not decode; delivered as received.
+    BadPayload,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::BadFrame,
         ErrorCode::OversizedFrame,
         ErrorCode::BinaryFrame,
@@ -72,6 +74,7 @@ impl ErrorCode {
         ErrorCode::ServerDisconnect,
         ErrorCode::NotJoined,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::BadPayload,
     ];
 
     pub fn name(self) -> &'static str {
@@ -95,6 +98,7 @@ impl ErrorCode {
             ErrorCode::ServerDisconnect => "serverDisconnect",
             ErrorCode::NotJoined => "notJoined",
             ErrorCode::PayloadTooLarge => "payloadTooLarge",
+            ErrorCode::BadPayload => "badPayload",
         }
     }
 
@@ -103,7 +107,12 @@ impl ErrorCode {
     pub fn is_frame_error(self) -> bool {
         matches!(
             self,
-            ErrorCode::BadFrame | ErrorCode::OversizedFrame | ErrorCode::BinaryFrame | ErrorCode::ServerError | ErrorCode::DuplicateFrame
+            ErrorCode::BadFrame
+                | ErrorCode::OversizedFrame
+                | ErrorCode::BinaryFrame
+                | ErrorCode::ServerError
+                | ErrorCode::DuplicateFrame
+                | ErrorCode::BadPayload
         )
     }
 

@@ -41,15 +41,16 @@ export class BatchBuilder {
     for (let i = 0; i + 1 < kinds.length; i += 2) {
       counts[this.kindNames[kinds[i]]] = kinds[i + 1];
     }
-    const latest = lazyLatest(ids, texts, arrivals, this.decode);
+    // A context is listed once even when `latest` keeps one frame per event (socketio).
+    // (Not from `latest`'s keys: enumerating it would decode its frames.)
+    const unique = ids.length < 2 ? ids : [...new Set(ids)];
     return {
       size,
       flags,
       resync,
       kinds: counts,
-      latest,
-      // A context listed once even when `latest` keeps one frame per event (socketio).
-      contextIds: ids.length === Object.keys(latest).length ? ids : [...new Set(ids)],
+      latest: lazyLatest(ids, texts, arrivals, this.decode),
+      contextIds: unique.length === ids.length ? ids : unique,
       reason: REASONS[reason],
     };
   }

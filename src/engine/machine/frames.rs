@@ -99,6 +99,10 @@ impl<P: Clone> Machine<P> {
         if let Some(ts) = ev.timestamp {
             self.latency_sample(now, ts, &ev.kinds);
         }
+        if let Some(why) = ev.bad_payload {
+            let msg = crate::cat!(why, "; event ", quoted(&ev.event_type), " of ", quoted(&ev.scope), " delivered as received");
+            self.error(SdkError::new(ErrorCode::BadPayload, msg).with_ids(vec![ev.scope.to_string()]));
+        }
         if ev.replayed && self.replay.drops(&ev.scope, now) {
             // Presence the node replayed because a probe re-subscribed: the app has it.
             self.stats.probe_replays_dropped += 1;

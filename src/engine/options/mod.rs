@@ -157,6 +157,9 @@ declare_options! {
     "auth" auth: Auth = Auth::None;
         read auth, check (), ts "AuthOption", default "none";
         "socketio: the CONNECT payload: an object, or a function (may be async) called on every (re)connect."
+    "payloadEncoding" payload_encoding: Vec<String> = Vec::new();
+        read encodings, check (), ts "{ readonly [event: string]: \"base64json\" }", default "{}";
+        "socketio: events whose first argument is base64 of JSON, unwrapped before delivery."
     "ackTimeoutMs" ack_timeout_ms: f64 = 10_000.0;
         read number, check within(Range::Ms(1.0)), ts "number", default "10000";
         "socketio: `emitWithAck` rejects (`ackTimeout`) after this long (ms)."
@@ -252,6 +255,7 @@ impl Options {
             ping_message: &self.ping_message,
             path: &self.path,
             query: &self.query,
+            base64json: &self.payload_encoding,
         }
     }
 

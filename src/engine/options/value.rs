@@ -237,6 +237,32 @@ pub fn string_map(v: Val<'_>, key: &'static str) -> Result<Vec<(String, String)>
     }
 }
 
+/// `payloadEncoding`: an object of `event: "base64json"` (the only encoding); the events.
+pub fn encodings(v: Val<'_>, key: &'static str) -> Result<Vec<String>, OptionError> {
+    let Val::Object(text) = v else {
+        return Err(v.wrong(key, "an object of event: \"base64json\""));
+    };
+    let mut out = Vec::new();
+    let mut bad: Option<OptionError> = None;
+    let _ = Reader::new(text).object(|r, event| {
+        let event = event.value().into_owned();
+        match value(r)? {
+            Val::Str(s) if s == "base64json" => out.push(event),
+            Val::Str(s) => {
+                bad.get_or_insert(OptionError::range_error(key, crate::cat!("encoding of ", quoted(&event), " must be \"base64json\", got ", quoted(&s))));
+            }
+            other => {
+                bad.get_or_insert(OptionError::type_error(key, crate::cat!("encoding of ", quoted(&event), " must be a string, got ", other.type_name())));
+            }
+        }
+        Ok(())
+    });
+    match bad {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
 /// `auth`: an object (kept as its text), a function, or null (none).
 pub fn auth(v: Val<'_>, key: &'static str) -> Result<Auth, OptionError> {
     match v {

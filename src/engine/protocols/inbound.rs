@@ -36,6 +36,9 @@ pub struct EventInfo<'a> {
     /// A Calimero `Ephemeral` whose `data` carries `ageMs`: presence the node replays
     /// on a subscribe, not a live update.
     pub replayed: bool,
+    /// Why the event's payload could not be unwrapped (socketio `payloadEncoding`): it
+    /// is delivered as received and reported (`badPayload`).
+    pub bad_payload: Option<&'static str>,
 }
 
 /// A reply to one of our requests.

@@ -42,6 +42,8 @@ pub struct Settings<'a> {
     /// socketio: the Engine.IO endpoint's path and the extra query parameters.
     pub path: &'a str,
     pub query: &'a [(String, String)],
+    /// socketio: the events whose first argument is base64 of JSON (`payloadEncoding`).
+    pub base64json: &'a [String],
 }
 
 /// How a protocol checks that the connection is alive.
@@ -283,7 +285,7 @@ impl Protocol {
 mod tests {
     use super::*;
 
-    const SETTINGS: Settings<'static> = Settings { timestamp_field: "_server_timestamp", pong_type: "pong", ping_message: "{}", path: "/socket.io/", query: &[] };
+    const SETTINGS: Settings<'static> = Settings { timestamp_field: "_server_timestamp", pong_type: "pong", ping_message: "{}", path: "/socket.io/", query: &[], base64json: &[] };
 
     #[test]
     fn token_is_url_encoded_and_appended() {

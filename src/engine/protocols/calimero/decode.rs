@@ -242,6 +242,7 @@ pub fn decode(text: &str) -> Result<Inbound<'_>, FrameError> {
             timestamp: None,
             class,
             replayed,
+            bad_payload: None,
         }));
     }
     match s.id {

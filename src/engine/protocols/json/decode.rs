@@ -148,6 +148,7 @@ pub fn decode<'a>(text: &'a str, ts_path: &[String], pong_type: &str) -> Result<
         timestamp: f.stamp.value,
         class: EventClass::State,
         replayed: false,
+        bad_payload: None,
     }))
 }
 

@@ -30,6 +30,8 @@ pub struct SocketIo {
     path: String,
     query: Vec<(String, String)>,
     timestamp_path: Vec<String>,
+    /// Events whose first argument is base64 of JSON.
+    base64json: Vec<String>,
 }
 
 /// A namespace is `/`, or `/` followed by a name without a comma (the wire ends a
@@ -62,7 +64,31 @@ fn first_object(text: &str, args: &str) -> Option<(usize, usize)> {
     Some((base + a, base + b))
 }
 
+/// The event's first argument if it is a string: its content and its span in `text`.
+fn first_string<'a>(text: &'a str, args: &'a str) -> Option<(RawStr<'a>, usize, usize)> {
+    let base = crate::engine::protocols::frame_text::offset_in(text, args);
+    let mut r = Reader::new(args);
+    if r.peek_kind().ok()? != ValueKind::String {
+        return None;
+    }
+    let start = r.pos();
+    let s = r.string().ok()?;
+    Some((s, base + start, base + r.pos()))
+}
+
 impl SocketIo {
+    /// For an event whose payload is wrapped (`payloadEncoding`): the unwrapped first
+    /// argument's JSON and its span, or why it cannot be unwrapped.
+    fn unwrapped(&self, name: &str, text: &str, args: &str) -> Option<Result<(String, usize, usize), &'static str>> {
+        if !self.base64json.iter().any(|e| e == name) {
+            return None;
+        }
+        let Some((s, a, b)) = first_string(text, args) else {
+            return Some(Err("payloadEncoding base64json: the first argument is not a string"));
+        };
+        Some(super::payload::base64json(&s.value()).map(|json| (json, a, b)))
+    }
+
     /// The timestamp in the event's first argument: `(value, member start, member end)`
     /// in `text`.
     fn stamp(&self, text: &str, args: &str) -> Option<(f64, usize, usize)> {
@@ -77,7 +103,12 @@ impl SocketIo {
 
 impl Codec for SocketIo {
     fn new(settings: &Settings<'_>) -> Self {
-        SocketIo { path: settings.path.into(), query: settings.query.to_vec(), timestamp_path: split_path(settings.timestamp_field) }
+        SocketIo {
+            path: settings.path.into(),
+            query: settings.query.to_vec(),
+            timestamp_path: split_path(settings.timestamp_field),
+            base64json: settings.base64json.to_vec(),
+        }
     }
 
     fn decode<'a>(&self, text: &'a str) -> Result<Inbound<'a>, FrameError> {
@@ -114,7 +145,9 @@ impl Codec for SocketIo {
                     Some(EventName::Num(n)) => RawStr { raw: n, escaped: false },
                     None => return Err(FrameError::UnknownShape("an EVENT without a name")),
                 };
+                let bad_payload = self.unwrapped(&name.value(), text, packet.args).and_then(|r| r.err());
                 return Ok(Inbound::Event(EventInfo {
+                    bad_payload,
                     scope,
                     is_group: false,
                     event_type: name.value(),
@@ -143,15 +176,15 @@ impl Codec for SocketIo {
         out.push('{');
         crate::engine::json::reader::write_string(&mut out, &name);
         out.push_str(":[");
-        match (p.args.is_empty(), self.stamp(text, p.args)) {
-            (true, _) => {}
-            (false, Some((_, ka, vb))) => {
-                let (a, b) = member_removal(text, ka, vb);
-                let start = crate::engine::protocols::frame_text::offset_in(text, p.args);
-                out.push_str(&apply_edits(text, start, start + p.args.len(), &[(a, b, String::new())]));
-            }
-            (false, None) => out.push_str(p.args),
+        let start = crate::engine::protocols::frame_text::offset_in(text, p.args);
+        let mut edits: Vec<(usize, usize, String)> = Vec::new();
+        if let Some(Ok((json, a, b))) = self.unwrapped(&name, text, p.args) {
+            edits.push((a, b, json));
+        } else if let Some((_, ka, vb)) = self.stamp(text, p.args) {
+            let (a, b) = member_removal(text, ka, vb);
+            edits.push((a, b, String::new()));
         }
+        out.push_str(&apply_edits(text, start, start + p.args.len(), &edits));
         out.push_str("]}");
         Ok((out, None))
     }
@@ -233,7 +266,8 @@ mod tests {
 
     fn codec() -> SocketIo {
         let query = [(String::from("v"), String::from("2 x"))];
-        SocketIo::new(&Settings { timestamp_field: "_server_timestamp", pong_type: "", ping_message: "", path: "/socket.io/", query: &query })
+        let wrapped = [String::from("track_started")];
+        SocketIo::new(&Settings { timestamp_field: "_server_timestamp", pong_type: "", ping_message: "", path: "/socket.io/", query: &query, base64json: &wrapped })
     }
 
     #[test]
@@ -269,6 +303,21 @@ mod tests {
         let (text, _) = c.normalize_stamped(r#"42/g,["queue_updated",{"n":1,"_server_timestamp":1700000000000},2]"#).unwrap();
         assert_eq!(text, r#"{"queue_updated":[{"n":1},2]}"#);
         assert_eq!(c.normalize_stamped(r#"42["tick"]"#).unwrap().0, r#"{"tick":[]}"#);
+    }
+
+    #[test]
+    fn wrapped_payloads_are_unwrapped_or_reported() {
+        let c = codec();
+        let ok = r#"42/g,["track_started","eyJ0cmFjayI6IsOpIiwibiI6MX0=",2]"#;
+        let Inbound::Event(e) = c.decode(ok).unwrap() else { panic!() };
+        assert_eq!(e.bad_payload, None);
+        assert_eq!(c.normalize_stamped(ok).unwrap().0, r#"{"track_started":[{"track":"é","n":1},2]}"#);
+        let bad = r#"42/g,["track_started","%%%"]"#;
+        let Inbound::Event(e) = c.decode(bad).unwrap() else { panic!() };
+        assert!(e.bad_payload.is_some());
+        assert_eq!(c.normalize_stamped(bad).unwrap().0, r#"{"track_started":["%%%"]}"#, "delivered as received");
+        let Inbound::Event(e) = c.decode(r#"42["other","%%%"]"#).unwrap() else { panic!() };
+        assert_eq!(e.bad_payload, None, "only the events listed are unwrapped");
     }
 
     #[test]

@@ -34,4 +34,5 @@ pub use handshake::{read_open, Handshake};
 pub use packet::{read_frame, read_packet, Engine, EventName, Kind, Packet};
 
 pub mod codec;
+pub(crate) mod payload;
 pub use codec::{check_namespace, SocketIo};
