@@ -224,6 +224,8 @@ export interface Batch<F extends object = Frame, Flag extends string = ChatFlag>
   readonly flags: BatchFlags<Flag>;
   /** The first batch after a reconnect: the server does not replay, refetch everything. */
   readonly resync: boolean;
+  /** socketio: with `resync`, the namespaces whose session was not recovered (each must be refetched). */
+  readonly resyncContexts?: readonly string[];
   /** Count per event kind (unknown kinds too). */
   readonly kinds: { readonly [kind: string]: number };
   /**

@@ -88,6 +88,13 @@ start_socketio --ping-interval 2000 --ping-timeout 1000 --max-payload 10000
 start_socketio_py --ping-interval 2000
 trap 'stop_server; stop_fastapi; stop_socketio; stop_socketio_py' EXIT
 export SDK_SOCKETIO_SERVER="127.0.0.1:$SIO_PORT" SDK_SOCKETIO_PY_SERVER="127.0.0.1:$SIO_PY_PORT"
+# A second socket.io server with connection state recovery.
+main_sio_pid=$SIO_PID
+start_socketio --recovery 60000
+recovery_sio_pid=$SIO_PID
+export SDK_SOCKETIO_RECOVERY_SERVER="127.0.0.1:$SIO_PORT"
+stop_socketio_both() { SIO_PID=$main_sio_pid stop_socketio; SIO_PID=$recovery_sio_pid stop_socketio; }
+trap 'stop_server; stop_fastapi; stop_socketio_both; stop_socketio_py' EXIT
 export WASM_BINDGEN_TEST_TIMEOUT=120
 ENGINE_TIMES=()
 for engine in $SDK_ENGINES; do
@@ -95,7 +102,7 @@ for engine in $SDK_ENGINES; do
 done
 stop_server
 stop_fastapi
-stop_socketio
+stop_socketio_both
 stop_socketio_py
 trap - EXIT
 echo; echo "== browser tests: time per engine"

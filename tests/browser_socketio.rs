@@ -297,3 +297,30 @@ async fn base64json_payloads_are_unwrapped_or_reported() {
     assert_eq!(arg.as_string().as_deref(), Some("%%%"));
     m.close();
 }
+
+fn recovering() -> &'static str {
+    server(option_env!("SDK_SOCKETIO_RECOVERY_SERVER"), "SDK_SOCKETIO_RECOVERY_SERVER")
+}
+
+#[wasm_bindgen_test]
+async fn a_recovered_session_gets_its_missed_events_and_no_resync() {
+    let ns = guild();
+    let m = sio_manager(recovering(), &format!(r#","namespaces":["{ns}"]"#));
+    let batches = Recorder::new();
+    m.on_batch(batches.function());
+    m.connect();
+    assert!(wait_joined(&m, &ns).await);
+    sio_control(recovering(), "emit", &format!(r#"{{"namespace":"{ns}","event":"tick","args":[1]}}"#)).await;
+    assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "tick").is_empty()).await);
+    let first = latest_args(&batches, &ns, "tick").pop().unwrap();
+    assert_eq!(stringify(&first), "[1]", "the server's recovery offset is not in the app's arguments");
+    batches.clear();
+    // The network drops; an event is emitted while the client is away.
+    sio_control(recovering(), "kill-engine", &format!(r#"{{"namespace":"{ns}"}}"#)).await;
+    sio_control(recovering(), "emit", &format!(r#"{{"namespace":"{ns}","event":"tick","args":[2]}}"#)).await;
+    assert!(wait_until(5000.0, || latest_args(&batches, &ns, "tick").iter().any(|a| stringify(a) == "[2]")).await, "the missed event was replayed");
+    assert!(wait_joined(&m, &ns).await);
+    sleep(300).await;
+    assert!(batches.all().iter().all(|b| get(b, "resync").as_bool() != Some(true)), "a recovered namespace gets no resync");
+    m.close();
+}

@@ -214,3 +214,44 @@ fn send_emits_message_and_bad_options_name_their_option() {
     assert!(err(r#"{"url":"http://h","protocol":"socketio","namespaces":["guild"]}"#).contains("namespaces"));
     assert!(err(r#"{"url":"ws://h","namespaces":["/a"]}"#).contains("namespaces"));
 }
+
+#[test]
+fn recovery_resends_pid_and_offset_and_resyncs_only_what_was_not_recovered() {
+    let mut h = Harness::new(sio(""));
+    h.connect();
+    h.on_open();
+    h.frame(OPEN);
+    h.frame(r#"40{"sid":"a","pid":"P1"}"#);
+    h.frame(r#"40/guild/1,{"sid":"b","pid":"P2"}"#);
+    h.frame(r#"42["tick",1,"o1"]"#);
+    h.frame(r#"42/guild/1,["tick",2,"o2"]"#);
+    h.advance_by(500.0);
+    let b = batches(&h.take());
+    assert_eq!(h.m.normalize_stamped(&b[0].latest[0].1).unwrap().0, r#"{"tick":[1]}"#, "the offset is not the app's data");
+    h.settle();
+    h.on_close(1006);
+    h.advance_by(30_000.0);
+    h.on_open();
+    h.frame(OPEN);
+    assert_eq!(
+        sends(&h.take()),
+        [r#"40{"pid":"P1","offset":"o1","token":"t"}"#, r#"40/guild/1,{"pid":"P2","offset":"o2","token":"t"}"#]
+    );
+    // The server replays what "/" missed before its reply, and recovers it; "/guild/1"
+    // gets a fresh session (a new pid).
+    h.frame(r#"42["tick",3,"o3"]"#);
+    h.frame(r#"40{"sid":"a","pid":"P1"}"#);
+    h.frame(r#"40/guild/1,{"sid":"c","pid":"P9"}"#);
+    h.advance_by(500.0);
+    let b = batches(&h.take());
+    assert!(b.iter().any(|b| b.resync()), "an unrecovered namespace needs resync");
+    let scopes: Vec<&str> = b.iter().flat_map(|b| b.resync_scopes.iter().map(|s| &**s)).collect();
+    assert_eq!(scopes, ["/guild/1"], "only the namespace that was not recovered");
+    assert_eq!(kind_counts(&h.m, &b[0]), [("tick".to_string(), 1)], "the replayed event was delivered");
+    // close() forgets the sessions: the next join carries no pid.
+    h.close();
+    h.connect();
+    h.on_open();
+    h.frame(OPEN);
+    assert_eq!(sends(&h.take())[0], r#"40{"token":"t"}"#);
+}

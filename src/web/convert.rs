@@ -131,6 +131,11 @@ pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, builder: &BatchBuilder, k
         b.reason.index(),
     );
     let obj: &Object = value.unchecked_ref();
+    if !b.resync_scopes.is_empty() {
+        // socketio: the namespaces whose session was not recovered.
+        let scopes: Array = b.resync_scopes.iter().map(|s| JsValue::from_str(s)).collect();
+        set(obj, "resyncContexts", scopes);
+    }
     if m.options().collect_events {
         let events = Array::new();
         for (ctx, payload) in &b.frames {

@@ -6,7 +6,7 @@
  *   node tests/socketio-server/server.mjs --port 0 --host 127.0.0.1
  *        [--ping-interval 25000] [--ping-timeout 20000] [--max-payload 1000000]
  *        [--per-message-deflate THRESHOLD] [--connect-timeout 45000]
- *        [--require-token T] [--redis redis://127.0.0.1:PORT] [--name A]
+ *        [--require-token T] [--recovery MS] [--redis redis://127.0.0.1:PORT] [--name A]
  *
  * One HTTP server on loopback carries Socket.IO at `/socket.io/` and the
  * control channel at `/control/*` (control.mjs). Namespaces and behaviour are
@@ -27,7 +27,7 @@ import { Recorder } from './record.mjs';
 
 const USAGE = `usage: node server.mjs [--port 0] [--host 127.0.0.1] [--ping-interval 25000] [--ping-timeout 20000]
        [--max-payload 1000000] [--per-message-deflate THRESHOLD] [--connect-timeout 45000]
-       [--require-token T] [--redis redis://127.0.0.1:PORT] [--name NAME]`;
+       [--require-token T] [--recovery MS] [--redis redis://127.0.0.1:PORT] [--name NAME]`;
 
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
@@ -46,6 +46,7 @@ export function parseArgs(argv) {
     maxPayload: 1_000_000,
     perMessageDeflate: 0,
     connectTimeout: 45000,
+    recovery: 0,
     requireToken: null,
     redis: null,
     name: 'node',
@@ -57,6 +58,7 @@ export function parseArgs(argv) {
     '--max-payload': 'maxPayload',
     '--per-message-deflate': 'perMessageDeflate',
     '--connect-timeout': 'connectTimeout',
+    '--recovery': 'recovery',
   };
   const strings = { '--host': 'host', '--require-token': 'requireToken', '--redis': 'redis', '--name': 'name' };
   for (let i = 0; i < argv.length; i++) {
@@ -106,6 +108,8 @@ export async function startServer(opts, log = (line) => process.stderr.write(`[s
     perMessageDeflate: opts.perMessageDeflate > 0 ? { threshold: opts.perMessageDeflate } : false,
     connectTimeout: opts.connectTimeout,
     serveClient: false,
+    // --recovery MS: connection state recovery (socket.io >= 4.6) for disconnections up to MS.
+    ...(opts.recovery > 0 ? { connectionStateRecovery: { maxDisconnectionDuration: opts.recovery, skipMiddlewares: true } } : {}),
   });
   const redis = opts.redis ? await connectRedisAdapter(io, opts.redis, log) : null;
 

@@ -56,6 +56,8 @@ pub struct Batch<P> {
     pub latest: Vec<(Box<str>, P)>,
     /// With [`BatchConfig::latest_per_kind`]: the kind of each `latest` entry.
     pub latest_kinds: Vec<KindId>,
+    /// The scopes a scoped `resync` was raised for ([`Batcher::raise_scoped`]).
+    pub resync_scopes: Vec<Box<str>>,
     /// Every frame in arrival order, with `collect_events`.
     pub frames: Vec<(Box<str>, P)>,
     /// When the first frame arrived.
@@ -138,6 +140,7 @@ impl<P: Clone> Batcher<P> {
             kinds: Vec::new(),
             latest: Vec::new(),
             latest_kinds: Vec::new(),
+            resync_scopes: Vec::new(),
             frames: Vec::new(),
             opened_at: now,
             reason: FlushReason::Window,
@@ -192,6 +195,7 @@ impl<P: Clone> Batcher<P> {
                     kinds: Vec::new(),
                     latest: Vec::new(),
                     latest_kinds: Vec::new(),
+                    resync_scopes: Vec::new(),
                     frames: Vec::new(),
                     opened_at: now,
                     reason: FlushReason::Window,
@@ -199,6 +203,17 @@ impl<P: Clone> Batcher<P> {
                     events_truncated: false,
                 });
                 self.last_frame_at = now;
+            }
+        }
+    }
+
+    /// [`Batcher::raise`] for one scope, which the batch lists in `resync_scopes`.
+    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
+    pub(crate) fn raise_scoped(&mut self, now: f64, flags: u64, scope: &str) {
+        self.raise(now, flags);
+        if let Some(b) = &mut self.pending {
+            if !b.resync_scopes.iter().any(|s| &**s == scope) && b.resync_scopes.len() < MAX_LATEST_CONTEXTS {
+                b.resync_scopes.push(scope.into());
             }
         }
     }

@@ -99,6 +99,10 @@ impl<P: Clone> Machine<P> {
         if let Some(ts) = ev.timestamp {
             self.latency_sample(now, ts, &ev.kinds);
         }
+        #[cfg(feature = "socketio")]
+        if let Some(offset) = &ev.position {
+            self.recovery.position(&ev.scope, offset);
+        }
         if let Some(why) = ev.bad_payload {
             let msg = crate::cat!(why, "; event ", quoted(&ev.event_type), " of ", quoted(&ev.scope), " delivered as received");
             self.error(SdkError::new(ErrorCode::BadPayload, msg).with_ids(vec![ev.scope.to_string()]));

@@ -39,6 +39,8 @@ impl<P: Clone> Machine<P> {
             self.actions.push_back(Action::CloseSocket(1000, "closed by the app"));
         }
         self.conn = Conn::Closed;
+        #[cfg(feature = "socketio")]
+        self.recovery.forget();
         while let Some(e) = self.executes.pop() {
             if !e.sent {
                 self.queue.remove_tag(e.id);
@@ -83,6 +85,8 @@ impl<P: Clone> Machine<P> {
         if self.traits.joins {
             for scope in &gone {
                 self.drop_queued_for(scope);
+                #[cfg(feature = "socketio")]
+                self.recovery.forget_scope(scope);
             }
         }
         if self.conn.is_open() && !gone.is_empty() {
@@ -246,8 +250,12 @@ impl<P: Clone> Machine<P> {
         if retry {
             self.stats.reconnects += 1;
             self.seq.reset();
-            self.batcher.raise(now.ms(), RESYNC_BIT);
+            // With joins, each namespace's reply says whether it needs `resync`.
+            if !self.traits.joins {
+                self.batcher.raise(now.ms(), RESYNC_BIT);
+            }
         }
+        self.session.retry = retry;
         self.ever_opened = true;
         // Subscriptions go first, then whatever the app queued while offline (for a
         // protocol with joins, what waits for a scope goes out with its join reply).
@@ -392,8 +400,15 @@ impl<P: Clone> Machine<P> {
         }
         let id = self.subs.next_id();
         let mut texts = Vec::new();
+        #[cfg(feature = "socketio")]
+        let auth = match (self.traits.joins, ids.first()) {
+            (true, Some(scope)) => self.recovery.join_payload(scope, self.session.auth.as_deref()),
+            _ => self.session.auth.clone(),
+        };
+        #[cfg(not(feature = "socketio"))]
+        let auth = self.session.auth.clone();
         match kind {
-            RequestKind::Subscribe | RequestKind::Probe => self.protocol.subscribe(id, &ids, self.session.auth.as_deref(), &mut texts),
+            RequestKind::Subscribe | RequestKind::Probe => self.protocol.subscribe(id, &ids, auth.as_deref(), &mut texts),
             RequestKind::Unsubscribe => self.protocol.unsubscribe(id, &ids, &mut texts),
         }
         for text in texts {

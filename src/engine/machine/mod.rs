@@ -80,6 +80,8 @@ struct Session {
     server_left_all: bool,
     /// Binary attachments still to skip.
     attachments: u32,
+    /// This connection is a reconnect: a namespace joined without recovery needs `resync`.
+    retry: bool,
 }
 
 /// What the web layer must do, or tell the app.
@@ -157,6 +159,8 @@ pub struct Machine<P> {
     /// Events before their scope's join reply: `(scope, text, payload)`.
     early: Vec<(String, String, P)>,
     subs: Subscriptions,
+    #[cfg(feature = "socketio")]
+    recovery: crate::engine::subscriptions::recovery::Recovery,
     executes: Executes,
     replay: Replay,
     // delivery
@@ -220,6 +224,8 @@ impl<P: Clone> Machine<P> {
             rng: Rng::new(seed),
             heartbeat: Heartbeat::new(opts.heartbeat_interval_ms, opts.heartbeat_timeout_ms),
             subs,
+            #[cfg(feature = "socketio")]
+            recovery: Default::default(),
             executes: Executes::default(),
             replay: Replay::default(),
             batcher,
@@ -291,8 +297,17 @@ impl<P: Clone> Machine<P> {
         self.protocol.pre_reader(self.opts.max_message_bytes)
     }
 
-    /// The app-facing JSON text of a delivered frame, and a stamp found only now.
+    /// The app-facing JSON text of a delivered frame, and a stamp found only now (a
+    /// frame of a recoverable session without its recovery offset).
     pub fn normalize_stamped(&self, text: &str) -> Result<Stamped, FrameError> {
+        #[cfg(feature = "socketio")]
+        if self.traits.joins {
+            if let Ok(crate::engine::protocols::Inbound::Event(ev)) = self.protocol.decode(text) {
+                if ev.position.is_some() && self.recovery.has_pid(&ev.scope) {
+                    return self.protocol.normalize_resumed(text);
+                }
+            }
+        }
         self.protocol.normalize_stamped(text)
     }
 

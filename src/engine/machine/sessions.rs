@@ -155,8 +155,13 @@ impl<P: Clone> Machine<P> {
                 self.actions.push_back(Action::CloseSocket(1000, "the server ended the session"));
                 self.server_closed(now, 1000);
             }
-            Control::Joined { scope, .. } => {
+            Control::Joined { scope, pid } => {
+                let recovered = self.recovery.joined(&scope, pid.as_deref());
                 if self.subs.joined(&scope) {
+                    if self.session.retry && !recovered {
+                        // A fresh session on a reconnect: what it missed is lost.
+                        self.batcher.raise_scoped(now.ms(), crate::engine::delivery::refresh::RESYNC_BIT, &scope);
+                    }
                     self.flush_queued(Some(&scope));
                     // Events that came before the reply, in order.
                     let early = core::mem::take(&mut self.early);

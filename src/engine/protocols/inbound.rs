@@ -39,6 +39,9 @@ pub struct EventInfo<'a> {
     /// Why the event's payload could not be unwrapped (socketio `payloadEncoding`): it
     /// is delivered as received and reported (`badPayload`).
     pub bad_payload: Option<&'static str>,
+    /// Where the stream stands, for resuming it after a reconnect: Socket.IO's recovery
+    /// offset (the last argument of an event that asks no ack, when it is a string).
+    pub position: Option<Cow<'a, str>>,
 }
 
 /// A reply to one of our requests.

@@ -90,6 +90,11 @@ pub trait Codec: Sized {
     /// The app-facing JSON text of an event frame, and a server timestamp found only
     /// now (inside an event's data), with that event's kind.
     fn normalize_stamped(&self, text: &str) -> Result<Stamped, FrameError>;
+    /// [`Codec::normalize_stamped`] for a frame of a resumable stream: without the
+    /// position it carries ([`EventInfo::position`]), which is not the app's data.
+    fn normalize_resumed(&self, text: &str) -> Result<Stamped, FrameError> {
+        self.normalize_stamped(text)
+    }
     /// The URL to open for `base` (the `url` option) and the `token` option.
     fn connect_url(&self, base: &str, token: Option<&str>) -> String {
         frame_text::with_token(base, token)
@@ -223,6 +228,11 @@ impl Protocol {
     /// See [`Codec::normalize_stamped`].
     pub fn normalize_stamped(&self, text: &str) -> Result<Stamped, FrameError> {
         dispatch!(self, p => p.normalize_stamped(text))
+    }
+
+    /// See [`Codec::normalize_resumed`].
+    pub fn normalize_resumed(&self, text: &str) -> Result<Stamped, FrameError> {
+        dispatch!(self, p => p.normalize_resumed(text))
     }
 
     /// See [`Codec::connect_url`].

@@ -7,6 +7,8 @@
 use crate::prelude::*;
 
 pub(crate) mod executes;
+#[cfg(feature = "socketio")]
+pub(crate) mod recovery;
 pub(crate) mod replay;
 
 use crate::engine::time::Instant;

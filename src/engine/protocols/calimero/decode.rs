@@ -243,6 +243,7 @@ pub fn decode(text: &str) -> Result<Inbound<'_>, FrameError> {
             class,
             replayed,
             bad_payload: None,
+            position: None,
         }));
     }
     match s.id {

@@ -149,6 +149,7 @@ pub fn decode<'a>(text: &'a str, ts_path: &[String], pong_type: &str) -> Result<
         class: EventClass::State,
         replayed: false,
         bad_payload: None,
+        position: None,
     }))
 }
 

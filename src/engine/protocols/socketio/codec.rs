@@ -76,9 +76,86 @@ fn first_string<'a>(text: &'a str, args: &'a str) -> Option<(RawStr<'a>, usize, 
     Some((s, base + start, base + r.pos()))
 }
 
+/// The `pid` of a CONNECT reply (`{"sid":..,"pid":..}`): the server's session-recovery id.
+fn pid_of(data: &str) -> Option<Cow<'_, str>> {
+    let mut pid = None;
+    Reader::new(data)
+        .object(|r, key| {
+            if key.eq_str("pid") && r.peek_kind()? == ValueKind::String {
+                pid = Some(r.string()?.value());
+                Ok(())
+            } else {
+                r.skip().map(|_| ())
+            }
+        })
+        .ok()?;
+    pid
+}
+
+/// The last of the event's arguments if it is a string: its content and the span to cut
+/// for it in `text` (from the end of the argument before it, so with its comma).
+fn last_string(text: &str, args: &str) -> Option<(String, usize, usize)> {
+    if args.is_empty() {
+        return None;
+    }
+    let base = crate::engine::protocols::frame_text::offset_in(text, args);
+    let wrapped = crate::cat!("[", args, "]");
+    let mut r = Reader::new(&wrapped);
+    let mut prev_end = 1;
+    let mut last: Option<(String, usize, usize)> = None;
+    r.array(|r| {
+        last = if r.peek_kind()? == ValueKind::String {
+            let s = r.string()?.value().into_owned();
+            Some((s, prev_end, r.pos()))
+        } else {
+            r.skip()?;
+            None
+        };
+        prev_end = r.pos();
+        Ok(())
+    })
+    .ok()?;
+    last.map(|(s, a, b)| (s, base + a - 1, base + b - 1))
+}
+
 impl SocketIo {
     /// For an event whose payload is wrapped (`payloadEncoding`): the unwrapped first
     /// argument's JSON and its span, or why it cannot be unwrapped.
+    /// The delivered text of an event frame, without its recovery offset if asked.
+    fn delivered(&self, text: &str, strip_offset: bool) -> Result<Stamped, FrameError> {
+        let Engine::Message(p) = read_frame(text).map_err(malformed)? else {
+            return Err(FrameError::UnknownShape("not an event"));
+        };
+        let name = match p.name {
+            Some(EventName::Str(s)) => s.value(),
+            Some(EventName::Num(n)) => Cow::Borrowed(n),
+            None => return Err(FrameError::UnknownShape("not an event")),
+        };
+        let mut out = String::with_capacity(p.args.len() + name.len() + 8);
+        out.push('{');
+        crate::engine::json::reader::write_string(&mut out, &name);
+        out.push_str(":[");
+        let start = crate::engine::protocols::frame_text::offset_in(text, p.args);
+        let mut edits: Vec<(usize, usize, String)> = Vec::new();
+        if let Some(Ok((json, a, b))) = self.unwrapped(&name, text, p.args) {
+            edits.push((a, b, json));
+        } else if let Some((_, ka, vb)) = self.stamp(text, p.args) {
+            let (a, b) = member_removal(text, ka, vb);
+            edits.push((a, b, String::new()));
+        }
+        if strip_offset && p.id.is_none() {
+            if let Some((_, a, b)) = last_string(text, p.args) {
+                // After a first-argument edit only if they do not overlap (one argument).
+                if edits.first().is_none_or(|e| e.1 <= a) {
+                    edits.push((a, b, String::new()));
+                }
+            }
+        }
+        out.push_str(&apply_edits(text, start, start + p.args.len(), &edits));
+        out.push_str("]}");
+        Ok((out, None))
+    }
+
     fn unwrapped(&self, name: &str, text: &str, args: &str) -> Option<Result<(String, usize, usize), &'static str>> {
         if !self.base64json.iter().any(|e| e == name) {
             return None;
@@ -127,7 +204,7 @@ impl Codec for SocketIo {
         };
         let scope = Cow::Borrowed(packet.nsp);
         let control = match packet.kind {
-            Kind::Connect => Control::Joined { scope, pid: None },
+            Kind::Connect => Control::Joined { scope, pid: packet.data.and_then(pid_of) },
             Kind::Disconnect => Control::Left { scope },
             Kind::ConnectError => Control::Refused {
                 scope,
@@ -146,8 +223,10 @@ impl Codec for SocketIo {
                     None => return Err(FrameError::UnknownShape("an EVENT without a name")),
                 };
                 let bad_payload = self.unwrapped(&name.value(), text, packet.args).and_then(|r| r.err());
+                let position = if packet.id.is_none() { last_string(text, packet.args).map(|p| Cow::Owned(p.0)) } else { None };
                 return Ok(Inbound::Event(EventInfo {
                     bad_payload,
+                    position,
                     scope,
                     is_group: false,
                     event_type: name.value(),
@@ -164,29 +243,13 @@ impl Codec for SocketIo {
 
     /// `{"<event name>":[...args]}`, the timestamp member taken out of the first argument.
     fn normalize_stamped(&self, text: &str) -> Result<Stamped, FrameError> {
-        let Engine::Message(p) = read_frame(text).map_err(malformed)? else {
-            return Err(FrameError::UnknownShape("not an event"));
-        };
-        let name = match p.name {
-            Some(EventName::Str(s)) => s.value(),
-            Some(EventName::Num(n)) => Cow::Borrowed(n),
-            None => return Err(FrameError::UnknownShape("not an event")),
-        };
-        let mut out = String::with_capacity(p.args.len() + name.len() + 8);
-        out.push('{');
-        crate::engine::json::reader::write_string(&mut out, &name);
-        out.push_str(":[");
-        let start = crate::engine::protocols::frame_text::offset_in(text, p.args);
-        let mut edits: Vec<(usize, usize, String)> = Vec::new();
-        if let Some(Ok((json, a, b))) = self.unwrapped(&name, text, p.args) {
-            edits.push((a, b, json));
-        } else if let Some((_, ka, vb)) = self.stamp(text, p.args) {
-            let (a, b) = member_removal(text, ka, vb);
-            edits.push((a, b, String::new()));
-        }
-        out.push_str(&apply_edits(text, start, start + p.args.len(), &edits));
-        out.push_str("]}");
-        Ok((out, None))
+        self.delivered(text, false)
+    }
+
+    /// [`Codec::normalize_stamped`] without the recovery offset (the last argument, a
+    /// string, of an event that asks no ack) the server appends when it keeps sessions.
+    fn normalize_resumed(&self, text: &str) -> Result<Stamped, FrameError> {
+        self.delivered(text, true)
     }
 
     /// `ws(s)://host` + `path` + `?EIO=4&transport=websocket` + the `query` + `token`.
@@ -303,6 +366,22 @@ mod tests {
         let (text, _) = c.normalize_stamped(r#"42/g,["queue_updated",{"n":1,"_server_timestamp":1700000000000},2]"#).unwrap();
         assert_eq!(text, r#"{"queue_updated":[{"n":1},2]}"#);
         assert_eq!(c.normalize_stamped(r#"42["tick"]"#).unwrap().0, r#"{"tick":[]}"#);
+    }
+
+    #[test]
+    fn recovery_ids_and_offsets_are_read_and_the_offset_stripped() {
+        let c = codec();
+        assert_eq!(
+            c.decode(r#"40{"sid":"a","pid":"P1"}"#).unwrap(),
+            Inbound::Control(Control::Joined { scope: "/".into(), pid: Some("P1".into()) })
+        );
+        let Inbound::Event(e) = c.decode(r#"42["tick",157,"Q8mjXPS"]"#).unwrap() else { panic!() };
+        assert_eq!(e.position.as_deref(), Some("Q8mjXPS"));
+        let Inbound::Event(e) = c.decode(r#"421["tick",157,"Q8mjXPS"]"#).unwrap() else { panic!() };
+        assert_eq!(e.position, None, "events asking an ack carry no offset");
+        assert_eq!(c.normalize_resumed(r#"42["tick",157,"Q8mjXPS"]"#).unwrap().0, r#"{"tick":[157]}"#);
+        assert_eq!(c.normalize_resumed(r#"42["tick","only"]"#).unwrap().0, r#"{"tick":[]}"#);
+        assert_eq!(c.normalize_stamped(r#"42["tick",157,"Q8mjXPS"]"#).unwrap().0, r#"{"tick":[157,"Q8mjXPS"]}"#);
     }
 
     #[test]
