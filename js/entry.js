@@ -16,6 +16,11 @@ function emitter(m, ns, ms) {
 
 function addEmitters(SocketManager) {
   const proto = SocketManager.prototype;
+  if (typeof proto.execute !== "function") {
+    // The Socket.IO build has no Calimero `execute()`: it rejects as on the json protocol.
+    proto.execute = () =>
+      Promise.reject(Object.assign(new Error('execute() needs protocol "calimero" (the main entry)'), { code: "unsupported" }));
+  }
   if (typeof proto.emitOn !== "function") {
     // The build without Socket.IO: say where the emitters are.
     const missing = () => {

@@ -188,40 +188,6 @@ impl SocketManager {
         Ok(ok)
     }
 
-    /// `execute(contextId, method, args, {timeoutMs})`: calls `method` on the node
-    /// (Calimero `execute`, `args` JSON-encoded as `argsJson`, `{}` when absent); the
-    /// Promise resolves to the reply's `output` or rejects with an `Error` with `code`.
-    pub fn execute(&self, context_id: JsValue, method: JsValue, args: JsValue, options: JsValue) -> Result<Promise, JsValue> {
-        let (Some(ctx), Some(method)) = (context_id.as_string(), method.as_string()) else {
-            return Err(js_sys::TypeError::new("execute: contextId and method must be strings").into());
-        };
-        let args_json = if args.is_undefined() {
-            String::from("{}")
-        } else {
-            js_sys::JSON::stringify(&args)?.as_string().ok_or_else(|| js_sys::TypeError::new("execute: args cannot be JSON-encoded"))?
-        };
-        let mut timeout = crate::engine::machine::DEFAULT_EXECUTE_TIMEOUT_MS;
-        if options.is_object() {
-            let t = js_sys::Reflect::get(&options, &"timeoutMs".into())?;
-            if !t.is_undefined() {
-                match t.as_f64() {
-                    Some(v) if v > 0.0 && v.is_finite() => timeout = v,
-                    _ => return Err(js_sys::RangeError::new("execute: timeoutMs must be a positive number").into()),
-                }
-            }
-        }
-        let mut slot = None;
-        let promise = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
-        let (resolve, reject) = slot.ok_or_else(|| JsValue::from_str("execute: no resolvers"))?;
-        {
-            let mut s = self.state.borrow_mut();
-            let id = s.machine.execute(now_ms(), &ctx, &method, &args_json, timeout);
-            s.executes.push((id, resolve, reject, false));
-        }
-        run_actions(&self.state);
-        Ok(promise)
-    }
-
     /// Drops every queued message (each is counted and reported). Returns how many.
     #[wasm_bindgen(js_name = clearQueue)]
     pub fn clear_queue(&self) -> u32 {
@@ -503,6 +469,45 @@ impl State {
         }
         self.kind_ids[k] = Some(id);
         id
+    }
+}
+
+/// Calimero's `execute()`, only in the build that has the protocol.
+#[cfg(feature = "calimero")]
+#[wasm_bindgen]
+impl SocketManager {
+    /// `execute(contextId, method, args, {timeoutMs})`: calls `method` on the node
+    /// (Calimero `execute`, `args` JSON-encoded as `argsJson`, `{}` when absent); the
+    /// Promise resolves to the reply's `output` or rejects with an `Error` with `code`.
+    pub fn execute(&self, context_id: JsValue, method: JsValue, args: JsValue, options: JsValue) -> Result<Promise, JsValue> {
+        let (Some(ctx), Some(method)) = (context_id.as_string(), method.as_string()) else {
+            return Err(js_sys::TypeError::new("execute: contextId and method must be strings").into());
+        };
+        let args_json = if args.is_undefined() {
+            String::from("{}")
+        } else {
+            js_sys::JSON::stringify(&args)?.as_string().ok_or_else(|| js_sys::TypeError::new("execute: args cannot be JSON-encoded"))?
+        };
+        let mut timeout = crate::engine::machine::DEFAULT_EXECUTE_TIMEOUT_MS;
+        if options.is_object() {
+            let t = js_sys::Reflect::get(&options, &"timeoutMs".into())?;
+            if !t.is_undefined() {
+                match t.as_f64() {
+                    Some(v) if v > 0.0 && v.is_finite() => timeout = v,
+                    _ => return Err(js_sys::RangeError::new("execute: timeoutMs must be a positive number").into()),
+                }
+            }
+        }
+        let mut slot = None;
+        let promise = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
+        let (resolve, reject) = slot.ok_or_else(|| JsValue::from_str("execute: no resolvers"))?;
+        {
+            let mut s = self.state.borrow_mut();
+            let id = s.machine.execute(now_ms(), &ctx, &method, &args_json, timeout);
+            s.executes.push((id, resolve, reject, false));
+        }
+        run_actions(&self.state);
+        Ok(promise)
     }
 }
 
