@@ -64,7 +64,18 @@ async function main() {
   const live = SocketManager.liveHandles();
   step(`liveHandles ${JSON.stringify(live)}`);
   if (live.sockets || live.listeners || live.timers) throw new Error(`live handles after free: ${JSON.stringify(live)}`);
-  return `statuses ${statuses.join('>')}, batch of ${batch.size} raising ${batch.raised.join('+')}, 0 live handles after free`;
+  // The Socket.IO entry: its own build loads beside the main one, and has the emitters.
+  const sio = await import(SOCKETIO_ENTRY);
+  await sio.default();
+  const s = new sio.SocketManager({ url: `http://${location.host}`, protocol: 'socketio', namespaces: ['/', '/guild/1'] });
+  if (typeof s.emit !== 'function' || typeof s.of('/guild/1').emitWithAck !== 'function') throw new Error('the socketio entry has no emitters');
+  if (JSON.stringify(s.namespaces) !== '{"/":"joining","/guild/1":"joining"}') throw new Error(`socketio namespaces ${JSON.stringify(s.namespaces)}`);
+  s.free();
+  let refused = '';
+  try { m.emit('x'); } catch (e) { refused = e.message; }
+  if (!refused.includes('socketio')) throw new Error('the main entry\'s emit() should point to calimero-socket/socketio');
+  step('socketio entry loaded');
+  return `statuses ${statuses.join('>')}, batch of ${batch.size} raising ${batch.raised.join('+')}, 0 live handles after free, the socketio entry loads`;
 }
 
 main().then(

@@ -110,6 +110,7 @@ function writePage(dir, entry) {
 </script>
 <script type="module">
 import init, { SocketManager } from ${JSON.stringify(entry)};
+const SOCKETIO_ENTRY = ${JSON.stringify(entry.replace(/index\.js$/, 'socketio.js'))};
 ${PAGE_JS}
 </script>
 `);
