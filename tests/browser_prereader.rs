@@ -56,7 +56,7 @@ impl Probe {
         let slow = Closure::<dyn FnMut(f64, JsValue)>::new(move |_now, _data| *l.borrow_mut() = Verdict::Slow);
         // The reader the Calimero protocol names for itself.
         let reader = Protocol::new(ProtocolKind::Calimero, &Options::defaults("ws://h", Profile::Default).codec_settings()).pre_reader(1e9).expect("calimero has a pre-reader").name;
-        scanner.bind(fast.as_ref(), slow.as_ref(), reader, max_units);
+        scanner.bind(fast.as_ref(), slow.as_ref(), &JsValue::UNDEFINED, reader, max_units);
         Probe { scanner, last, _fast: fast, _slow: slow }
     }
 

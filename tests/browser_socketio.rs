@@ -324,3 +324,27 @@ async fn a_recovered_session_gets_its_missed_events_and_no_resync() {
     assert!(batches.all().iter().all(|b| get(b, "resync").as_bool() != Some(true)), "a recovered namespace gets no resync");
     m.close();
 }
+
+#[wasm_bindgen_test]
+async fn binary_attachments_arrive_as_array_buffers() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["{ns}"]"#));
+    let batches = Recorder::new();
+    let errors = Recorder::new();
+    m.on_batch(batches.function());
+    m.on_error(errors.function());
+    m.connect();
+    assert!(wait_joined(&m, &ns).await);
+    sio_control(node(), "emit", &format!(r#"{{"namespace":"{ns}","event":"file","args":[{{"name":"a.bin"}}],"binary":true,"bytes":[1,2,3,250]}}"#)).await;
+    assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "file").is_empty()).await, "{:?}", errors.codes());
+    let args = Array::from(&latest_args(&batches, &ns, "file").pop().unwrap());
+    assert_eq!(get(&args.get(0), "name").as_string().as_deref(), Some("a.bin"));
+    let buf = args.get(1);
+    assert!(buf.is_instance_of::<js_sys::ArrayBuffer>(), "the attachment in place of its placeholder: {}", stringify(&args));
+    assert_eq!(js_sys::Uint8Array::new(&buf).to_vec(), [1, 2, 3, 250]);
+    assert!(errors.codes().is_empty(), "{:?}", errors.codes());
+    // The stream goes on after it.
+    sio_control(node(), "emit", &format!(r#"{{"namespace":"{ns}","event":"after","args":[1]}}"#)).await;
+    assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "after").is_empty()).await);
+    m.close();
+}

@@ -255,3 +255,20 @@ fn recovery_resends_pid_and_offset_and_resyncs_only_what_was_not_recovered() {
     h.frame(OPEN);
     assert_eq!(sends(&h.take())[0], r#"40{"token":"t"}"#);
 }
+
+#[test]
+fn binary_events_need_all_their_attachments() {
+    let mut h = joined("");
+    let header = r#"451-/guild/1,["file",{"name":"a.bin","data":{"_placeholder":true,"num":0}}]"#;
+    h.m.on_frame_attached(h.now, header, 1, header.to_string());
+    h.advance_by(500.0);
+    let b = batches(&h.take());
+    assert_eq!(kind_counts(&h.m, &b[0]), [("file".to_string(), 1)], "a binary event is an event");
+    h.settle();
+    h.m.on_frame_attached(h.now, header, 0, header.to_string());
+    let acts = h.take();
+    assert_eq!(error_codes(&acts), [ErrorCode::BadFrame], "attachments missing: reported and skipped");
+    h.m.on_binary(h.now, 4);
+    assert_eq!(error_codes(&h.take()), [ErrorCode::BinaryFrame], "a stray binary frame");
+    assert_eq!(h.m.status(), Status::Open);
+}

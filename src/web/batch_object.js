@@ -26,7 +26,7 @@ export class BatchBuilder {
   /// Uint32Array view; `ctxIds` (the scanner's ids, -1 for names it did not read,
   /// which come in order in `otherIds`), `texts`, `arrivals` describe `latest`. Views
   /// into wasm memory are read during this call only.
-  build(size, flagsLo, flagsHi, resync, kinds, ctxIds, otherIds, texts, arrivals, reason) {
+  build(size, flagsLo, flagsHi, resync, kinds, ctxIds, otherIds, texts, arrivals, attachments, reason) {
     const ids = new Array(ctxIds.length);
     for (let i = 0, o = 0; i < ctxIds.length; i++) {
       ids[i] = ctxIds[i] >= 0 ? this.scanner.names[ctxIds[i]] : otherIds[o++];
@@ -49,7 +49,7 @@ export class BatchBuilder {
       flags,
       resync,
       kinds: counts,
-      latest: lazyLatest(ids, texts, arrivals, this.decode),
+      latest: lazyLatest(ids, texts, arrivals, attachments, this.decode),
       contextIds: unique.length === ids.length ? ids : unique,
       reason: REASONS[reason],
     };
@@ -59,20 +59,35 @@ export class BatchBuilder {
 /// A frame of `latest` not read yet: decoded on the first read, then replaced by the
 /// value in the target object.
 class Pending {
-  constructor(text, at, decode) {
+  constructor(text, at, decode, buffers) {
     this.text = text;
     this.at = at;
     this.decode = decode;
+    this.buffers = buffers;
   }
 
   read() {
     // `decode` belongs to the manager: once it is freed, frames read null.
     try {
-      return this.decode(this.text, this.at);
+      const v = this.decode(this.text, this.at);
+      return this.buffers === undefined ? v : fillPlaceholders(v, this.buffers);
     } catch {
       return null;
     }
   }
+}
+
+/// socketio binary events: `buffers[k]` in place of each `{"_placeholder":true,"num":k}`
+/// (at any depth; the decoder checked that each k is an attachment's index).
+export function fillPlaceholders(v, buffers) {
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = fillPlaceholders(v[i], buffers);
+    return v;
+  }
+  if (v._placeholder === true && typeof v.num === "number" && Object.keys(v).length === 2) return buffers[v.num];
+  for (const k of Object.keys(v)) v[k] = fillPlaceholders(v[k], buffers);
+  return v;
 }
 
 /// Several frames of one context (socketio: the newest of each event name): read as one
@@ -106,10 +121,10 @@ const LATEST = {
   },
 };
 
-function lazyLatest(ids, texts, arrivals, decode) {
+function lazyLatest(ids, texts, arrivals, attachments, decode) {
   const target = {};
   for (let i = 0; i < ids.length; i++) {
-    const p = new Pending(texts[i], arrivals[i], decode);
+    const p = new Pending(texts[i], arrivals[i], decode, attachments[i]);
     const had = target[ids[i]];
     if (had === undefined) target[ids[i]] = p;
     else if (had instanceof PendingMerge) had.parts.push(p);

@@ -23,6 +23,8 @@ pub struct Kept {
     pub at: f64,
     /// The scanner's id of the frame's context name, -1 when the scanner did not read it.
     pub ctx: i32,
+    /// A binary packet's attachments (an array of ArrayBuffers), else undefined.
+    pub attachments: JsValue,
 }
 
 /// A server timestamp found while delivering: `(arrived at, stamp, event kind)`.
@@ -44,6 +46,7 @@ pub fn frame_value(m: &Machine<Kept>, kept: &Kept, found: &mut Found) -> Option<
                 found.stamps.push((kept.at, ts, kind));
             }
             match JSON::parse(&normalized) {
+                Ok(v) if !kept.attachments.is_undefined() => Some(fill_placeholders(&v, &kept.attachments)),
                 Ok(v) => Some(v),
                 Err(_) => {
                     found.errors.push(SdkError::new(ErrorCode::BadFrame, "frame could not be parsed"));
@@ -62,6 +65,9 @@ pub fn frame_value(m: &Machine<Kept>, kept: &Kept, found: &mut Found) -> Option<
 extern "C" {
     /// Builds batch objects in JS from numbers (see `batch_object.js`).
     pub type BatchBuilder;
+    /// Puts `buffers[k]` in place of each `{"_placeholder":true,"num":k}` in `value`.
+    #[wasm_bindgen(js_name = fillPlaceholders)]
+    fn fill_placeholders(value: &JsValue, buffers: &JsValue) -> JsValue;
     #[wasm_bindgen(constructor)]
     pub fn new(flag_names: &Array, decode: &JsValue, scanner: &JsValue) -> BatchBuilder;
     #[wasm_bindgen(method)]
@@ -79,6 +85,7 @@ extern "C" {
         other_ids: JsValue,
         texts: Vec<JsValue>,
         arrivals: &[f64],
+        attachments: Vec<JsValue>,
         reason: u32,
     ) -> JsValue;
 }
@@ -108,7 +115,12 @@ pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, builder: &BatchBuilder, k
     let mut other_ids: Vec<JsValue> = Vec::new();
     let mut texts = Vec::with_capacity(b.latest.len());
     let mut arrivals = Vec::with_capacity(b.latest.len());
-    for (ctx, payload) in &b.latest {
+    let mut attachments: Vec<JsValue> = Vec::new();
+    for (i, (ctx, payload)) in b.latest.iter().enumerate() {
+        if !payload.attachments.is_undefined() {
+            attachments.resize(i, JsValue::UNDEFINED);
+            attachments.push(payload.attachments.clone());
+        }
         ctx_ids.push(payload.ctx);
         if payload.ctx < 0 {
             other_ids.push(JsValue::from_str(ctx));
@@ -128,6 +140,7 @@ pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, builder: &BatchBuilder, k
         if other_ids.is_empty() { JsValue::UNDEFINED } else { other_ids.into_iter().collect::<Array>().into() },
         texts,
         &arrivals,
+        attachments,
         b.reason.index(),
     );
     let obj: &Object = value.unchecked_ref();

@@ -94,12 +94,17 @@ export class FrameScanner {
   }
 
   /// Sets where frames go: `fast(now, ctx | n << 16, length, k0, k1, k2, k3, text)` for pre-read
-  /// frames, `slow(now, data)` for the rest. `reader` names the protocol's pre-reader in
+  /// frames, `attached(now, header, buffers)` for binary packets with their attachments,
+  /// `slow(now, data)` for the rest. `reader` names the protocol's pre-reader in
   /// READERS ("" or an unknown name: none, everything goes to `slow`); it takes text
   /// frames of at most `maxUnits` UTF-16 units.
-  bind(fast, slow, reader, maxUnits) {
+  bind(fast, slow, attached, reader, maxUnits) {
     this.fast = fast;
     this.slow = slow;
+    this.attached = attached;
+    this.want = 0;
+    this.header = null;
+    this.buffers = [];
     this.read = READERS[reader] || null;
     this.maxUnits = maxUnits;
   }
@@ -140,14 +145,51 @@ export class FrameScanner {
   /// takes it or hands it to `slow`.
   scan(t) {
     const now = clockNow();
-    if (this.read === null || typeof t !== "string" || t.length > this.maxUnits) this.slow(now, t);
+    if (this.read === null) this.slow(now, t);
     else this.read(t, now);
+  }
+
+  /// The Socket.IO pre-reader: it only collects binary attachments. A binary packet's
+  /// header (`45N-...` or `46N-...`, N from 1 to 10) is held until its N binary frames
+  /// came, then all go to `attached(now, header, buffers)`; a text frame before that
+  /// hands the header over with the buffers so far (the decoder reports the broken
+  /// packet). Every other frame goes to `slow` as it is.
+  socketio(t, now) {
+    if (typeof t !== "string") {
+      if (this.want > 0) {
+        this.buffers.push(t);
+        if (--this.want === 0) this.release(now);
+        return;
+      }
+      this.slow(now, t);
+      return;
+    }
+    if (this.want > 0) this.release(now);
+    const m = t.length <= this.maxUnits && BINARY_HEADER.exec(t);
+    const n = m ? Number(m[1]) : 0;
+    if (n >= 1 && n <= 10) {
+      this.header = t;
+      this.buffers = [];
+      this.want = n;
+      this.headerAt = now;
+      return;
+    }
+    this.slow(now, t);
+  }
+
+  /// Hands the held binary header and its buffers over.
+  release(now) {
+    const header = this.header, buffers = this.buffers;
+    this.header = null;
+    this.buffers = [];
+    this.want = 0;
+    this.attached(this.headerAt, header, buffers);
   }
 
   /// The Calimero pre-reader (see the top of this file): the node's exact StateMutation
   /// text goes to `fast`, everything else to `slow`.
   calimero(t, now) {
-    if (!FRAME.test(t)) {
+    if (typeof t !== "string" || t.length > this.maxUnits || !FRAME.test(t)) {
       this.slow(now, t);
       return;
     }
@@ -179,4 +221,6 @@ export class FrameScanner {
 
 // The pre-readers by the name a protocol gives (`Codec::pre_reader` in the engine):
 // adding one is a method above and a line here.
-const READERS = { calimero: FrameScanner.prototype.calimero };
+const READERS = { calimero: FrameScanner.prototype.calimero, socketio: FrameScanner.prototype.socketio };
+// A Socket.IO binary packet's start: EVENT or ACK with an attachment count.
+const BINARY_HEADER = /^4[56]([0-9]{1,2})-/;

@@ -403,6 +403,11 @@ fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
             drive(&state, |m, now| m.on_close(now, code, &reason));
         }
         SocketEvent::Binary(len) => drive(&state, |m, now| m.on_binary(now, len)),
+        SocketEvent::Attached(now, header, buffers) => {
+            let text = header.as_string().unwrap_or_default();
+            let n = buffers.length() as usize;
+            drive_at(&state, now, |m, now| m.on_frame_attached(now, &text, n, Kept { text: header, at: now, ctx: -1, attachments: buffers.into() }));
+        }
         SocketEvent::Scanned { now, ctx, kinds, n, units, text } => {
             {
                 let mut guard = state.borrow_mut();
@@ -414,7 +419,7 @@ fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
                 let ctx = ctx as usize;
                 s.learn_names(ctx);
                 let scope: &str = &s.names[ctx];
-                s.machine.on_scanned_frame(now, scope, &ids[..n as usize], units as usize, Kept { text, at: now, ctx: ctx as i32 });
+                s.machine.on_scanned_frame(now, scope, &ids[..n as usize], units as usize, Kept { text, at: now, ctx: ctx as i32, attachments: JsValue::UNDEFINED });
             }
             run_actions(&state);
         }
@@ -428,7 +433,7 @@ fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
                 return;
             }
             let text = data.as_string().unwrap_or_default();
-            drive_at(&state, now, |m, now| m.on_frame(now, &text, Kept { text: data, at: now, ctx: -1 }));
+            drive_at(&state, now, |m, now| m.on_frame(now, &text, Kept { text: data, at: now, ctx: -1, attachments: JsValue::UNDEFINED }));
         }
     }
 }
@@ -679,7 +684,7 @@ fn decode_late(weak: &Weak<RefCell<State>>, text: JsValue, at: f64) -> JsValue {
     let Some(state) = weak.upgrade() else { return JsValue::NULL };
     let mut found = Found::default();
     let value = match state.try_borrow() {
-        Ok(s) => frame_value(&s.machine, &Kept { text, at, ctx: -1 }, &mut found),
+        Ok(s) => frame_value(&s.machine, &Kept { text, at, ctx: -1, attachments: JsValue::UNDEFINED }, &mut found),
         Err(_) => None,
     };
     apply_found(&state, found);

@@ -21,7 +21,7 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn name(this: &FrameScanner, id: u32) -> String;
     #[wasm_bindgen(method)]
-    pub fn bind(this: &FrameScanner, fast: &JsValue, slow: &JsValue, reader: &str, max_units: f64);
+    pub fn bind(this: &FrameScanner, fast: &JsValue, slow: &JsValue, attached: &JsValue, reader: &str, max_units: f64);
     #[wasm_bindgen(method)]
     pub fn scan(this: &FrameScanner, text: &JsValue);
     /// The manager's clock (see [`super::now_ms`]).
@@ -38,6 +38,8 @@ pub enum SocketEvent {
     Text(f64, JsValue),
     /// A binary frame, its byte length.
     Binary(usize),
+    /// A binary packet's header text with its attachments (an array of ArrayBuffers).
+    Attached(f64, JsValue, js_sys::Array),
     Close(u16, String),
 }
 
@@ -49,7 +51,10 @@ pub type SlowFn = dyn FnMut(f64, JsValue);
 pub struct ScanHandlers {
     _fast: Closure<FastFn>,
     _slow: Closure<SlowFn>,
+    _attached: Closure<AttachedFn>,
 }
+
+pub type AttachedFn = dyn FnMut(f64, JsValue, js_sys::Array);
 
 impl ScanHandlers {
     /// Binds `scanner` to `on`, with the protocol's pre-reader (`None`: every frame
@@ -60,6 +65,8 @@ impl ScanHandlers {
         let fast = Closure::<FastFn>::new(move |now, packed: u32, units, k0, k1, k2, k3, text| {
             on2(SocketEvent::Scanned { now, ctx: packed & 0xffff, n: packed >> 16, units, kinds: [k0, k1, k2, k3], text })
         });
+        let on3 = on.clone();
+        let attached = Closure::<AttachedFn>::new(move |now, header: JsValue, buffers: js_sys::Array| on3(SocketEvent::Attached(now, header, buffers)));
         let slow = Closure::<SlowFn>::new(move |now, data: JsValue| {
             if data.is_string() {
                 on(SocketEvent::Text(now, data));
@@ -69,8 +76,8 @@ impl ScanHandlers {
             }
         });
         let (reader, max_units) = pre.map_or(("", -1.0), |p| (p.name, p.max_units));
-        scanner.bind(fast.as_ref(), slow.as_ref(), reader, max_units);
-        ScanHandlers { _fast: fast, _slow: slow }
+        scanner.bind(fast.as_ref(), slow.as_ref(), attached.as_ref(), reader, max_units);
+        ScanHandlers { _fast: fast, _slow: slow, _attached: attached }
     }
 }
 

@@ -20,18 +20,23 @@ use crate::engine::time::Instant;
 impl<P: Clone> Machine<P> {
     /// A text frame. `payload` is how the frame is kept for delivery.
     pub fn on_frame(&mut self, now: f64, text: &str, payload: P) {
+        self.on_frame_attached(now, text, 0, payload)
+    }
+
+    /// A text frame that came with `attached` binary attachments (a Socket.IO binary
+    /// packet's header, whose attachments the web layer collected and keeps in `payload`).
+    pub fn on_frame_attached(&mut self, now: f64, text: &str, attached: usize, payload: P) {
         if text.len() as f64 > self.opts.max_message_bytes {
             return self.on_oversized(now, text.len());
         }
         let now = Instant(now);
         self.frame_arrived(now, text.len());
-        if self.session.attachments > 0 {
-            // A text frame while attachments were due: the binary packet is broken.
-            self.session.attachments = 0;
-            self.bad_frame("a text frame came where a binary attachment was due; the binary packet was dropped", text);
-        }
         match self.protocol.decode(text) {
             Err(e) => self.bad_frame(&crate::cat!(e), text),
+            Ok(Inbound::Event(ev)) if ev.attachments as usize != attached => {
+                let why = crate::cat!("a binary packet with ", attached, " of its ", ev.attachments as usize, " attachments (a text frame came between them)");
+                self.bad_frame(&why, text)
+            }
             #[cfg(feature = "socketio")]
             Ok(Inbound::Event(ev)) if self.traits.joins && !self.subs.is_joined(&ev.scope) => self.early_event(now, ev.scope.into_owned(), text, payload),
             Ok(Inbound::Event(ev)) => self.on_event(now, ev, payload),
@@ -46,17 +51,13 @@ impl<P: Clone> Machine<P> {
         self.advance(now);
     }
 
-    /// A binary frame of `len` bytes: an attachment the protocol announced, else an
-    /// error (these frames are skipped: their packets are not delivered yet).
+    /// A binary frame of `len` bytes that no binary packet announced (a Socket.IO
+    /// attachment reaches [`Machine::on_frame_attached`] with its header): skipped.
     pub fn on_binary(&mut self, now: f64, len: usize) {
         let now = Instant(now);
         self.frame_arrived(now, len);
         self.stats.frames_dropped += 1;
-        if self.session.attachments > 0 {
-            self.session.attachments -= 1;
-        } else {
-            self.error(SdkError::new(ErrorCode::BinaryFrame, crate::cat!("binary frame of ", len, " bytes with no packet announcing it; skipped")));
-        }
+        self.error(SdkError::new(ErrorCode::BinaryFrame, crate::cat!("binary frame of ", len, " bytes with no packet announcing it; skipped")));
         self.advance(now);
     }
 

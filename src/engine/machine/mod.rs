@@ -78,8 +78,6 @@ struct Session {
     max_payload: f64,
     /// The server left every namespace: the close that follows is for good.
     server_left_all: bool,
-    /// Binary attachments still to skip.
-    attachments: u32,
     /// This connection is a reconnect: a namespace joined without recovery needs `resync`.
     retry: bool,
 }

@@ -205,10 +205,10 @@ impl<P: Clone> Machine<P> {
                 }
             }
             Control::Attachments { count } => {
-                // Binary packets are not delivered yet: skip the header and its attachments.
-                self.session.attachments = count as u32;
+                // A binary ack (its attachments came with it): acks with binary
+                // arguments are not delivered yet.
                 self.stats.frames_dropped += 1;
-                self.error(SdkError::new(ErrorCode::BinaryFrame, crate::cat!("a binary packet (", count, " attachments) was skipped: binary events are not delivered yet")));
+                self.error(SdkError::new(ErrorCode::BinaryFrame, crate::cat!("a binary ack (", count, " attachments) was skipped: acks with binary arguments are not delivered yet")));
             }
             Control::Ignored => {}
         }

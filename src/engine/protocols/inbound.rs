@@ -42,6 +42,8 @@ pub struct EventInfo<'a> {
     /// Where the stream stands, for resuming it after a reconnect: Socket.IO's recovery
     /// offset (the last argument of an event that asks no ack, when it is a string).
     pub position: Option<Cow<'a, str>>,
+    /// Binary attachments the event's arguments point to (Socket.IO binary events).
+    pub attachments: u8,
 }
 
 /// A reply to one of our requests.

@@ -244,6 +244,7 @@ pub fn decode(text: &str) -> Result<Inbound<'_>, FrameError> {
             replayed,
             bad_payload: None,
             position: None,
+            attachments: 0,
         }));
     }
     match s.id {

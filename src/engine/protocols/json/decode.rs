@@ -150,6 +150,7 @@ pub fn decode<'a>(text: &'a str, ts_path: &[String], pong_type: &str) -> Result<
         replayed: false,
         bad_payload: None,
         position: None,
+        attachments: 0,
     }))
 }
 

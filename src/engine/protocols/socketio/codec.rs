@@ -9,8 +9,9 @@
 //! - The connection is open at the Engine.IO open packet ([`Control::Handshake`]), and
 //!   only the server pings: each ping is answered with a pong at once
 //!   ([`Control::Ping`]); the machine's own probe does not apply.
-//! - `emitWithAck` answers arrive as [`Control::Answer`]; binary packets announce their
-//!   attachments ([`Control::Attachments`]).
+//! - `emitWithAck` answers arrive as [`Control::Answer`]. A binary event is an event
+//!   whose arguments hold placeholders for the attachments the JS pre-reader collected
+//!   (`socketio` in `src/web/frame_scan.js`); a binary ack is [`Control::Attachments`].
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -20,7 +21,7 @@ use super::write;
 use crate::engine::json::reader::{slice, RawStr, Reader, ValueKind};
 use crate::engine::protocols::frame_text::{apply_edits, member_removal, percent_encode, with_token};
 use crate::engine::protocols::stamp::split_path;
-use crate::engine::protocols::{Codec, Control, EventClass, EventInfo, FrameError, Inbound, Probe, Settings, Stamped, Traits};
+use crate::engine::protocols::{Codec, Control, EventClass, EventInfo, FrameError, Inbound, PreReader, Probe, Settings, Stamped, Traits};
 use alloc::borrow::Cow;
 
 /// The Socket.IO codec: where the Engine.IO endpoint is, the extra query, where the
@@ -215,8 +216,8 @@ impl Codec for SocketIo {
                 Some(id) => Control::Answer { id, args: packet.data.unwrap_or("[]") },
                 None => return Err(FrameError::UnknownShape("an ACK without an id")),
             },
-            Kind::BinaryEvent | Kind::BinaryAck => Control::Attachments { count: packet.attachments },
-            Kind::Event => {
+            Kind::BinaryAck => Control::Attachments { count: packet.attachments },
+            Kind::Event | Kind::BinaryEvent => {
                 let name = match packet.name {
                     Some(EventName::Str(s)) => s,
                     Some(EventName::Num(n)) => RawStr { raw: n, escaped: false },
@@ -225,6 +226,7 @@ impl Codec for SocketIo {
                 let bad_payload = self.unwrapped(&name.value(), text, packet.args).and_then(|r| r.err());
                 let position = if packet.id.is_none() { last_string(text, packet.args).map(|p| Cow::Owned(p.0)) } else { None };
                 return Ok(Inbound::Event(EventInfo {
+                    attachments: packet.attachments,
                     bad_payload,
                     position,
                     scope,
@@ -316,6 +318,13 @@ impl Codec for SocketIo {
             return Err(crate::cat!(crate::engine::text::quoted(name), " is a reserved event name"));
         }
         Ok(())
+    }
+
+    /// The JS pre-reader that collects a binary packet's attachments (frames of at most a
+    /// third of `maxMessageBytes` in UTF-16 units can be held; longer ones are measured
+    /// by the decoder's path).
+    fn pre_reader(&self, max_message_bytes: f64) -> Option<PreReader> {
+        Some(PreReader { name: "socketio", max_units: crate::engine::float::floor(max_message_bytes / 3.0) })
     }
 
     fn traits(&self) -> Traits {
