@@ -87,6 +87,10 @@ export interface SocketManagerOptions<Flag extends string = ChatFlag> {
   auth?: AuthOption;
   /** socketio: events whose first argument is base64 of JSON, unwrapped before delivery. Default `{}`. */
   payloadEncoding?: { readonly [event: string]: "base64json" };
+  /** socketio: an event emitted on `/` every `heartbeatIntervalMs` with `{timestamp}`, for round trips. Default none. */
+  probeEvent?: string;
+  /** socketio: the event that answers `probeEvent` (its `_server_timestamp` gives the clock offset). Default `"pong"`. */
+  probeReplyEvent?: string;
   /** socketio: `emitWithAck` rejects (`ackTimeout`) after this long (ms). Default `10000`. */
   ackTimeoutMs?: number;
   /** Quiet time (ms) that closes a batch. Default `100`. */

@@ -348,3 +348,16 @@ async fn binary_attachments_arrive_as_array_buffers() {
     assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "after").is_empty()).await);
     m.close();
 }
+
+#[wasm_bindgen_test]
+async fn the_probe_event_measures_round_trips() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["/","{ns}"],"probeEvent":"ping","heartbeatIntervalMs":1000"#));
+    let batches = Recorder::new();
+    m.on_batch(batches.function());
+    m.connect();
+    assert!(wait_joined(&m, "/").await);
+    assert!(wait_until(4000.0, || num(&get(&m.stats(), "rtt"), "count") >= 2.0).await, "{}", stringify(&get(&m.stats(), "rtt")));
+    assert!(batches.all().iter().all(|b| get(&get(b, "latest"), "/").is_undefined() || get(&get(&get(b, "latest"), "/"), "pong").is_undefined()), "no pong reached the app");
+    m.close();
+}

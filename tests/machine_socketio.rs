@@ -272,3 +272,19 @@ fn binary_events_need_all_their_attachments() {
     assert_eq!(error_codes(&h.take()), [ErrorCode::BinaryFrame], "a stray binary frame");
     assert_eq!(h.m.status(), Status::Open);
 }
+
+#[test]
+fn the_probe_event_gives_round_trips_and_stays_out_of_batches() {
+    let mut h = joined(r#","probeEvent":"ping","heartbeatIntervalMs":5000"#);
+    h.advance_by(1000.0);
+    let sent = sends(&h.take());
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].starts_with(r#"42["ping",{"timestamp":"#), "{}", sent[0]);
+    h.advance_by(40.0);
+    h.frame(r#"42["pong",{"timestamp":1000,"_server_timestamp":1700000000000}]"#);
+    assert_eq!(h.m.last_rtt_ms(), Some(40.0));
+    h.advance_by(500.0);
+    assert!(batches(&h.take()).is_empty(), "the reply is the SDK's, not the app's");
+    h.advance_by(4500.0);
+    assert_eq!(sends(&h.take()).len(), 1, "every heartbeatIntervalMs");
+}

@@ -106,6 +106,8 @@ fn every_row_is_read_into_its_own_field() {
         ("query", "{\"v\":2}"),
         ("auth", "{\"token\":\"t\"}"),
         ("payloadEncoding", "{\"e\":\"base64json\"}"),
+        ("probeEvent", "\"ping\""),
+        ("probeReplyEvent", "\"p2\""),
     ];
     for row in TABLE.iter().filter(|r| r.key != "url") {
         // Numbers: the first candidate inside the option's range and the others' rules.

@@ -80,6 +80,9 @@ struct Session {
     server_left_all: bool,
     /// This connection is a reconnect: a namespace joined without recovery needs `resync`.
     retry: bool,
+    /// When the next round-trip probe (`probeEvent`) goes out.
+    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
+    next_round_trip: Option<Instant>,
 }
 
 /// What the web layer must do, or tell the app.
@@ -384,6 +387,7 @@ impl<P: Clone> Machine<P> {
         t.set(Timer::Batch, self.batcher.deadline().map(Instant));
         t.set(Timer::Metrics, self.watch.next_metrics_at);
         t.set(Timer::Execute, self.executes.deadline());
+        t.set(Timer::RoundTrip, if self.conn.is_open() { self.session.next_round_trip } else { None });
     }
 
     fn set_status(&mut self, s: Status) {

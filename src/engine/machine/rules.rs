@@ -47,6 +47,8 @@ impl<P: Clone> Machine<P> {
             self.exec_dropped(g);
         }
         self.expire_executes(now);
+        #[cfg(feature = "socketio")]
+        self.round_trip_due(now);
         if let Some(batch) = self.batcher.poll(now.ms()) {
             self.stats.batches_delivered += 1;
             self.stats.largest_batch = self.stats.largest_batch.max(batch.size);

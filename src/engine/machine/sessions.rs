@@ -19,6 +19,33 @@ use crate::engine::time::Instant;
 impl<P: Clone> Machine<P> {
     /// On open: joins with the `auth` option (an object as it is; a function is asked
     /// first, [`Action::Authorize`]). Returns whether it took care of the joins.
+    /// The round-trip probe (`probeEvent`): on `/` once it is joined, every
+    /// `heartbeatIntervalMs` (the first a second after open), `{"timestamp": now}`; its
+    /// reply (`probeReplyEvent`) reaches [`Machine`] as a pong: a round trip, and a clock
+    /// offset from its `_server_timestamp`.
+    pub(super) fn round_trip_due(&mut self, now: Instant) {
+        let (Some(event), true) = (self.opts.probe_event.clone(), self.conn.is_open()) else { return };
+        let interval = self.opts.heartbeat_interval_ms;
+        match self.session.next_round_trip {
+            None if interval > 0.0 => {
+                let first = interval.min(crate::engine::connection::heartbeat::FIRST_PROBE_DELAY_MS);
+                self.session.next_round_trip = Some(now + crate::engine::time::Duration(first));
+            }
+            Some(at) if at.reached(now) => {
+                self.session.next_round_trip = Some(now + crate::engine::time::Duration(interval));
+                if self.subs.is_joined("/") {
+                    let args = crate::cat!("[{\"timestamp\":", num(now.ms()), "}]");
+                    if let Ok(text) = self.protocol.emit("/", &event, &args, None) {
+                        self.stats.messages_sent += 1;
+                        self.actions.push_back(Action::Send(text));
+                        self.heartbeat.ping_sent(now);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     pub(super) fn join_with_auth(&mut self, now: Instant) -> bool {
         match &self.opts.auth {
             Auth::Function => {

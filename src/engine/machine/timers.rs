@@ -22,12 +22,23 @@ pub enum Timer {
     Metrics,
     /// The earliest `execute()` timeout.
     Execute,
+    /// socketio: the next round-trip probe (`probeEvent`).
+    RoundTrip,
 }
 
 impl Timer {
     /// Every timer, in table order.
-    pub const ALL: [Timer; 8] =
-        [Timer::ConnectTimeout, Timer::Retry, Timer::Uptime, Timer::Heartbeat, Timer::QueueExpiry, Timer::Batch, Timer::Metrics, Timer::Execute];
+    pub const ALL: [Timer; 9] = [
+        Timer::ConnectTimeout,
+        Timer::Retry,
+        Timer::Uptime,
+        Timer::Heartbeat,
+        Timer::QueueExpiry,
+        Timer::Batch,
+        Timer::Metrics,
+        Timer::Execute,
+        Timer::RoundTrip,
+    ];
 }
 
 /// One optional deadline per [`Timer`].

@@ -160,6 +160,12 @@ declare_options! {
     "payloadEncoding" payload_encoding: Vec<String> = Vec::new();
         read encodings, check (), ts "{ readonly [event: string]: \"base64json\" }", default "{}";
         "socketio: events whose first argument is base64 of JSON, unwrapped before delivery."
+    "probeEvent" probe_event: Option<String> = None;
+        read some_string, check (), ts "string", default "none";
+        "socketio: an event emitted on `/` every `heartbeatIntervalMs` with `{timestamp}` for round trips."
+    "probeReplyEvent" probe_reply_event: String = String::from("pong");
+        read string, check (), ts "string", default "\"pong\"";
+        "socketio: the event that answers `probeEvent` (its `_server_timestamp` gives the clock offset)."
     "ackTimeoutMs" ack_timeout_ms: f64 = 10_000.0;
         read number, check within(Range::Ms(1.0)), ts "number", default "10000";
         "socketio: `emitWithAck` rejects (`ackTimeout`) after this long (ms)."
@@ -256,6 +262,7 @@ impl Options {
             path: &self.path,
             query: &self.query,
             base64json: &self.payload_encoding,
+            probe_reply: self.probe_event.as_ref().map(|_| self.probe_reply_event.as_str()),
         }
     }
 

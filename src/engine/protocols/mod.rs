@@ -44,6 +44,9 @@ pub struct Settings<'a> {
     pub query: &'a [(String, String)],
     /// socketio: the events whose first argument is base64 of JSON (`payloadEncoding`).
     pub base64json: &'a [String],
+    /// socketio: the event answering the SDK's round-trip probe (`probeReplyEvent`), when
+    /// `probeEvent` is set: decoded as a [`Inbound::Pong`].
+    pub probe_reply: Option<&'a str>,
 }
 
 /// How a protocol checks that the connection is alive.
@@ -295,7 +298,7 @@ impl Protocol {
 mod tests {
     use super::*;
 
-    const SETTINGS: Settings<'static> = Settings { timestamp_field: "_server_timestamp", pong_type: "pong", ping_message: "{}", path: "/socket.io/", query: &[], base64json: &[] };
+    const SETTINGS: Settings<'static> = Settings { timestamp_field: "_server_timestamp", pong_type: "pong", ping_message: "{}", path: "/socket.io/", query: &[], base64json: &[], probe_reply: None };
 
     #[test]
     fn token_is_url_encoded_and_appended() {

@@ -33,6 +33,8 @@ pub struct SocketIo {
     timestamp_path: Vec<String>,
     /// Events whose first argument is base64 of JSON.
     base64json: Vec<String>,
+    /// The event answering the SDK's round-trip probe.
+    probe_reply: Option<String>,
 }
 
 /// A namespace is `/`, or `/` followed by a name without a comma (the wire ends a
@@ -186,6 +188,7 @@ impl Codec for SocketIo {
             query: settings.query.to_vec(),
             timestamp_path: split_path(settings.timestamp_field),
             base64json: settings.base64json.to_vec(),
+            probe_reply: settings.probe_reply.map(String::from),
         }
     }
 
@@ -223,6 +226,10 @@ impl Codec for SocketIo {
                     Some(EventName::Num(n)) => RawStr { raw: n, escaped: false },
                     None => return Err(FrameError::UnknownShape("an EVENT without a name")),
                 };
+                if self.probe_reply.as_deref().is_some_and(|r| name.eq_str(r)) && scope == "/" {
+                    // The answer to the SDK's own probe: a round trip, not the app's event.
+                    return Ok(Inbound::Pong { id: None, timestamp: self.stamp(text, packet.args).map(|s| s.0) });
+                }
                 let bad_payload = self.unwrapped(&name.value(), text, packet.args).and_then(|r| r.err());
                 let position = if packet.id.is_none() { last_string(text, packet.args).map(|p| Cow::Owned(p.0)) } else { None };
                 return Ok(Inbound::Event(EventInfo {
@@ -339,7 +346,7 @@ mod tests {
     fn codec() -> SocketIo {
         let query = [(String::from("v"), String::from("2 x"))];
         let wrapped = [String::from("track_started")];
-        SocketIo::new(&Settings { timestamp_field: "_server_timestamp", pong_type: "", ping_message: "", path: "/socket.io/", query: &query, base64json: &wrapped })
+        SocketIo::new(&Settings { timestamp_field: "_server_timestamp", pong_type: "", ping_message: "", path: "/socket.io/", query: &query, base64json: &wrapped, probe_reply: Some("pong") })
     }
 
     #[test]
@@ -391,6 +398,13 @@ mod tests {
         assert_eq!(c.normalize_resumed(r#"42["tick",157,"Q8mjXPS"]"#).unwrap().0, r#"{"tick":[157]}"#);
         assert_eq!(c.normalize_resumed(r#"42["tick","only"]"#).unwrap().0, r#"{"tick":[]}"#);
         assert_eq!(c.normalize_stamped(r#"42["tick",157,"Q8mjXPS"]"#).unwrap().0, r#"{"tick":[157,"Q8mjXPS"]}"#);
+    }
+
+    #[test]
+    fn the_probe_reply_is_a_pong() {
+        let c = codec();
+        assert_eq!(c.decode(r#"42["pong",{"timestamp":5,"_server_timestamp":1700000000000}]"#).unwrap(), Inbound::Pong { id: None, timestamp: Some(1.7e12) });
+        assert!(matches!(c.decode(r#"42/g,["pong",{}]"#).unwrap(), Inbound::Event(_)), "only on /");
     }
 
     #[test]
