@@ -8,10 +8,32 @@
 // the other protocols they throw a TypeError (emit() is for socketio).
 function emitter(m, ns, ms) {
   return {
-    emit: (event, ...args) => m.emitOn(ns, event, args),
-    emitWithAck: (event, ...args) => m.emitWithAckOn(ns, event, args, ms),
+    emit: (event, ...args) => m.emitOn(ns, event, ...attachments(args)),
+    emitWithAck: (event, ...args) => m.emitWithAckOn(ns, event, ...attachments(args), ms),
     timeout: (t) => emitter(m, ns, t),
   };
+}
+
+// Binary arguments (ArrayBuffer, typed arrays, DataView, at any depth of arrays and plain
+// objects) become `{"_placeholder":true,"num":k}` and the k-th attachment, as
+// socket.io-client sends them; the app's values are not changed. `[args, buffers]`.
+function attachments(args) {
+  const buffers = [];
+  const walk = (v) => {
+    if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
+      buffers.push(v instanceof ArrayBuffer ? v : v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+      return { _placeholder: true, num: buffers.length - 1 };
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+      const o = {};
+      for (const k of Object.keys(v)) o[k] = walk(v[k]);
+      return o;
+    }
+    return v;
+  };
+  const out = args.map(walk);
+  return [out, buffers.length ? buffers : undefined];
 }
 
 function addEmitters(SocketManager) {
@@ -30,10 +52,10 @@ function addEmitters(SocketManager) {
     return;
   }
   proto.emit = function (event, ...args) {
-    return this.emitOn("/", event, args);
+    return this.emitOn("/", event, ...attachments(args));
   };
   proto.emitWithAck = function (event, ...args) {
-    return this.emitWithAckOn("/", event, args, undefined);
+    return this.emitWithAckOn("/", event, ...attachments(args), undefined);
   };
   proto.timeout = function (ms) {
     return emitter(this, "/", ms);

@@ -128,10 +128,10 @@ async fn emits_reach_the_server_and_acks_resolve() {
     let batches = Recorder::new();
     m.on_batch(batches.function());
     // Emitted before connecting: queued, sent after the join reply.
-    assert!(m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of1(&JsValue::from_str("early"))).unwrap());
+    assert!(m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of1(&JsValue::from_str("early")), JsValue::UNDEFINED).unwrap());
     m.connect();
     assert!(wait_until(4000.0, || latest_args(&batches, &ns, "echo").iter().any(|a| Array::from(a).get(0).as_string().as_deref() == Some("early"))).await);
-    let reply = await_promise(m.emit_with_ack_on(ns.clone(), JsValue::from_str("join"), Array::of1(&options(r#"{"room":"r1"}"#)), JsValue::UNDEFINED).unwrap())
+    let reply = await_promise(m.emit_with_ack_on(ns.clone(), JsValue::from_str("join"), Array::of1(&options(r#"{"room":"r1"}"#)), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap())
         .await
         .expect("the ack resolves");
     assert_eq!(get(&reply, "joined").as_string().as_deref(), Some("r1"));
@@ -149,12 +149,12 @@ async fn refused_emits_never_reach_the_wire() {
     m.on_error(errors.function());
     m.connect();
     assert!(wait_joined(&m, &ns).await);
-    assert!(!m.emit_on("/not-joined".into(), JsValue::from_str("echo"), Array::new()).unwrap());
+    assert!(!m.emit_on("/not-joined".into(), JsValue::from_str("echo"), Array::new(), JsValue::UNDEFINED).unwrap());
     let big = "x".repeat(10_000);
-    assert!(!m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of1(&JsValue::from_str(&big))).unwrap());
-    assert!(m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of1(&JsValue::from_str("small"))).unwrap());
+    assert!(!m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of1(&JsValue::from_str(&big)), JsValue::UNDEFINED).unwrap());
+    assert!(m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of1(&JsValue::from_str("small")), JsValue::UNDEFINED).unwrap());
     assert_eq!(errors.codes(), ["notJoined", "payloadTooLarge"]);
-    assert!(m.emit_on(ns.clone(), JsValue::from_str("disconnect"), Array::new()).is_err(), "a reserved name throws");
+    assert!(m.emit_on(ns.clone(), JsValue::from_str("disconnect"), Array::new(), JsValue::UNDEFINED).is_err(), "a reserved name throws");
     sleep(300).await;
     assert_eq!(m.status(), "open", "nothing refused reached the server to get us kicked");
     m.close();
@@ -264,11 +264,11 @@ async fn python_socketio_connects_emits_acks_and_refuses() {
     assert!(wait_joined(&m, &ns).await, "{}", stringify(&m.namespaces()));
     // python sends `welcome` before its CONNECT reply: held, then delivered.
     assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "welcome").is_empty()).await, "welcome before the join reply was lost");
-    let reply = await_promise(m.emit_with_ack_on(ns.clone(), JsValue::from_str("join"), Array::of1(&options(r#"{"room":"p1"}"#)), JsValue::UNDEFINED).unwrap())
+    let reply = await_promise(m.emit_with_ack_on(ns.clone(), JsValue::from_str("join"), Array::of1(&options(r#"{"room":"p1"}"#)), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap())
         .await
         .expect("the ack resolves");
     assert_eq!(get(&reply, "joined").as_string().as_deref(), Some("p1"));
-    assert!(m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of1(&JsValue::from_str("py"))).unwrap());
+    assert!(m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of1(&JsValue::from_str("py")), JsValue::UNDEFINED).unwrap());
     assert!(wait_until(3000.0, || latest_args(&batches, &ns, "echo").iter().any(|a| Array::from(a).get(0).as_string().as_deref() == Some("py"))).await);
     assert!(wait_until(3000.0, || namespace_state(&m, "/private") == "refused").await);
     assert!(errors.codes().contains(&"connectError".to_string()), "{:?}", errors.codes());
@@ -359,5 +359,39 @@ async fn the_probe_event_measures_round_trips() {
     assert!(wait_joined(&m, "/").await);
     assert!(wait_until(4000.0, || num(&get(&m.stats(), "rtt"), "count") >= 2.0).await, "{}", stringify(&get(&m.stats(), "rtt")));
     assert!(batches.all().iter().all(|b| get(&get(b, "latest"), "/").is_undefined() || get(&get(&get(b, "latest"), "/"), "pong").is_undefined()), "no pong reached the app");
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn binary_arguments_are_emitted_as_attachments() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["{ns}"]"#));
+    let batches = Recorder::new();
+    m.on_batch(batches.function());
+    // Queued before connecting, with its attachment kept until the join reply.
+    let bytes = js_sys::Uint8Array::from(&[9u8, 8, 7][..]);
+    let placeholder = options(r#"{"_placeholder":true,"num":0}"#);
+    assert!(m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::of2(&JsValue::from_str("file"), &placeholder), Array::of1(&bytes.buffer()).into()).unwrap());
+    m.connect();
+    assert!(wait_until(4000.0, || !latest_args(&batches, &ns, "echo").is_empty()).await, "the server echoed the binary event");
+    let args = Array::from(&latest_args(&batches, &ns, "echo").pop().unwrap());
+    assert_eq!(js_sys::Uint8Array::new(&args.get(1)).to_vec(), [9, 8, 7], "{}", stringify(&args));
+    // emitWithAck with an attachment: the server's ack lists what it received.
+    let reply = await_promise(
+        m.emit_with_ack_on(ns.clone(), JsValue::from_str("upload"), Array::of1(&placeholder), Array::of1(&bytes.buffer()).into(), JsValue::UNDEFINED).unwrap(),
+    )
+    .await
+    .expect("the ack resolves");
+    // The server acks with what it received, the bytes included: a binary ack, whose
+    // attachment arrives as an ArrayBuffer too.
+    let back = Array::from(&get(&reply, "args")).get(0);
+    assert!(back.is_instance_of::<js_sys::ArrayBuffer>(), "{}", stringify(&reply));
+    assert_eq!(js_sys::Uint8Array::new(&back).to_vec(), [9, 8, 7]);
+    // More than 10 attachments is a TypeError.
+    let many = Array::new();
+    for _ in 0..11 {
+        many.push(&bytes.buffer());
+    }
+    assert!(m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::new(), many.into()).is_err());
     m.close();
 }

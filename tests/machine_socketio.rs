@@ -288,3 +288,18 @@ fn the_probe_event_gives_round_trips_and_stays_out_of_batches() {
     h.advance_by(4500.0);
     assert_eq!(sends(&h.take()).len(), 1, "every heartbeatIntervalMs");
 }
+
+#[test]
+fn binary_emits_go_out_as_a_header_and_their_attachments() {
+    let mut h = Harness::new(sio(""));
+    h.connect();
+    let id = h.m.emit_attached(h.now, "/guild/1", "file", r#"[{"_placeholder":true,"num":0}]"#, &[3]);
+    assert!(id > 1, "queued under its id");
+    h.on_open();
+    h.frame(r#"0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":100}"#);
+    h.frame(r#"40/guild/1,{"sid":"b"}"#);
+    let acts = h.take();
+    assert!(acts.contains(&Action::SendAttached { text: r#"451-/guild/1,["file",{"_placeholder":true,"num":0}]"#.into(), id }), "{acts:?}");
+    assert_eq!(h.m.emit_attached(h.now, "/guild/1", "file", "[]", &[100]), 0, "an attachment of maxPayload bytes is refused");
+    assert_eq!(error_codes(&h.take()), [ErrorCode::PayloadTooLarge]);
+}

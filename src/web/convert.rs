@@ -90,6 +90,11 @@ extern "C" {
     ) -> JsValue;
 }
 
+/// `value` with the attachments (an array of ArrayBuffers) in place of its placeholders.
+pub fn with_attachments(value: &JsValue, attachments: &JsValue) -> JsValue {
+    fill_placeholders(value, attachments)
+}
+
 /// A builder for `m`'s batches: its flag names, and `decode` for `latest`.
 pub fn batch_builder(m: &Machine<Kept>, decode: &JsValue, scanner: &JsValue) -> BatchBuilder {
     let names: Array = m.rules().flag_names().map(JsValue::from_str).collect();

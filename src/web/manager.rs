@@ -56,6 +56,8 @@ struct State {
     /// `emitWithAck()` (as many as the machine's pending table: it settles every id
     /// once); `first`: resolve with the answer's first element (an ack's arguments).
     executes: Vec<(u64, Function, Function, bool)>,
+    /// socketio: the attachments of binary emits not sent yet, by emit id.
+    outgoing: Vec<(u64, Array)>,
     /// socketio: the `auth` option when it is a function, called on every (re)connect,
     /// and what receives its (awaited) result.
     #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
@@ -98,6 +100,7 @@ impl SocketManager {
             executes: Vec::new(),
             auth: js_sys::Reflect::get(&options, &JsValue::from_str("auth")).ok().and_then(|f| f.dyn_into::<Function>().ok()),
             authorized: None,
+            outgoing: Vec::new(),
         }));
         {
             let mut s = state.borrow_mut();
@@ -327,11 +330,6 @@ fn emit_parts(m: &Machine<Kept>, event: &JsValue, args: &Array) -> Result<(Strin
     if let Err(why) = m.check_event_name(&name) {
         return Err(js_sys::TypeError::new(&crate::cat!("emit: ", why)).into());
     }
-    for a in args.iter() {
-        if a.is_instance_of::<js_sys::ArrayBuffer>() || js_sys::ArrayBuffer::is_view(&a) {
-            return Err(js_sys::TypeError::new("emit: binary arguments are not supported yet").into());
-        }
-    }
     let json = js_sys::JSON::stringify(args)?.as_string().ok_or_else(|| js_sys::TypeError::new("emit: the arguments cannot be JSON-encoded"))?;
     Ok((name, json))
 }
@@ -340,6 +338,39 @@ fn emit_parts(m: &Machine<Kept>, event: &JsValue, args: &Array) -> Result<(Strin
 /// Promise, and hands its JSON to the machine, which then joins the namespaces. A
 /// throwing or rejecting `auth` is reported (`callbackThrew`) and the joins go out
 /// without a payload.
+/// The attachments JS extracted from an emit's arguments (an array of ArrayBuffers, or
+/// undefined) and their sizes; more than 10 is a `TypeError`.
+#[cfg(feature = "socketio")]
+fn attachments_of(buffers: &JsValue) -> Result<(Array, Vec<usize>), JsValue> {
+    if buffers.is_undefined() || buffers.is_null() {
+        return Ok((Array::new(), Vec::new()));
+    }
+    let list: Array = buffers.clone().dyn_into().map_err(|_| js_sys::TypeError::new("emit: attachments must be an array"))?;
+    if list.length() > 10 {
+        return Err(js_sys::TypeError::new("emit: at most 10 binary arguments per packet").into());
+    }
+    let sizes = list
+        .iter()
+        .map(|b| b.dyn_into::<js_sys::ArrayBuffer>().map(|b| b.byte_length() as usize))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| js_sys::TypeError::new("emit: attachments must be ArrayBuffers"))?;
+    Ok((list, sizes))
+}
+
+/// Hands an emit to the machine; a binary emit's attachments are kept under the id it
+/// returns until sent (or dropped).
+#[cfg(feature = "socketio")]
+fn drive_kept(state: &Shared, buffers: &Array, input: impl FnOnce(&mut Machine<Kept>, f64) -> u64) {
+    {
+        let mut s = state.borrow_mut();
+        let id = input(&mut s.machine, now_ms());
+        if buffers.length() > 0 && id > 1 {
+            s.outgoing.push((id, buffers.clone()));
+        }
+    }
+    run_actions(state);
+}
+
 #[cfg(feature = "socketio")]
 fn authorize(state: &Shared) {
     let (auth, done) = {
@@ -526,18 +557,23 @@ impl SocketManager {
     /// dropped; throws a `TypeError` for a reserved or non-string event name and for
     /// arguments JSON cannot carry.
     #[wasm_bindgen(js_name = emitOn)]
-    pub fn emit_on(&self, ns: String, event: JsValue, args: Array) -> Result<bool, JsValue> {
+    pub fn emit_on(&self, ns: String, event: JsValue, args: Array, buffers: JsValue) -> Result<bool, JsValue> {
         let (event, args_json) = emit_parts(&self.state.borrow().machine, &event, &args)?;
-        let mut ok = false;
-        drive(&self.state, |m, now| ok = m.emit(now, &ns, &event, &args_json));
-        Ok(ok)
+        let (buffers, sizes) = attachments_of(&buffers)?;
+        let mut id = 0;
+        drive_kept(&self.state, &buffers, |m, now| {
+            id = m.emit_attached(now, &ns, &event, &args_json, &sizes);
+            id
+        });
+        Ok(id != 0)
     }
 
     /// socketio: `emitWithAck(event, ...args)` on `ns`, resolving with the ack's first
     /// argument; `timeout_ms` (undefined: `ackTimeoutMs`) runs from now, also offline.
     #[wasm_bindgen(js_name = emitWithAckOn)]
-    pub fn emit_with_ack_on(&self, ns: String, event: JsValue, args: Array, timeout_ms: JsValue) -> Result<Promise, JsValue> {
+    pub fn emit_with_ack_on(&self, ns: String, event: JsValue, args: Array, buffers: JsValue, timeout_ms: JsValue) -> Result<Promise, JsValue> {
         let (event, args_json) = emit_parts(&self.state.borrow().machine, &event, &args)?;
+        let (buffers, sizes) = attachments_of(&buffers)?;
         let timeout = match timeout_ms.as_f64() {
             None if timeout_ms.is_undefined() => self.state.borrow().machine.options().ack_timeout_ms,
             Some(v) if v > 0.0 && v.is_finite() => v,
@@ -548,8 +584,11 @@ impl SocketManager {
         let (resolve, reject) = slot.ok_or_else(|| JsValue::from_str("emitWithAck: no resolvers"))?;
         {
             let mut s = self.state.borrow_mut();
-            let id = s.machine.emit_with_ack(now_ms(), &ns, &event, &args_json, timeout);
+            let id = s.machine.emit_with_ack_attached(now_ms(), &ns, &event, &args_json, &sizes, timeout);
             s.executes.push((id, resolve, reject, true));
+            if !sizes.is_empty() {
+                s.outgoing.push((id, buffers));
+            }
         }
         run_actions(&self.state);
         Ok(promise)
@@ -595,6 +634,16 @@ fn run_actions(state: &Shared) {
                 let s = state.borrow();
                 if let Some(sock) = &s.socket {
                     sock.send(&text);
+                }
+            }
+            Action::SendAttached { text, id } => {
+                let mut s = state.borrow_mut();
+                let buffers = s.outgoing.iter().position(|o| o.0 == id).map(|i| s.outgoing.swap_remove(i).1);
+                if let (Some(sock), Some(buffers)) = (&s.socket, buffers) {
+                    sock.send(&text);
+                    for b in buffers.iter() {
+                        sock.send_binary(&b);
+                    }
                 }
             }
             Action::CloseSocket(code, reason) => {
@@ -646,6 +695,10 @@ fn run_actions(state: &Shared) {
             Action::Executed { id, result } => {
                 let entry = {
                     let mut s = state.borrow_mut();
+                    if result.is_err() {
+                        // A dropped binary emit's attachments go with it.
+                        s.outgoing.retain(|o| o.0 != id);
+                    }
                     s.executes.iter().position(|e| e.0 == id).map(|i| s.executes.swap_remove(i))
                 };
                 if let Some((_, resolve, reject, first)) = entry {
@@ -654,6 +707,16 @@ fn run_actions(state: &Shared) {
                         Ok(output) => resolve.call1(&JsValue::UNDEFINED, &parse(&output)),
                         Err(f) => reject.call1(&JsValue::UNDEFINED, &exec_error(&f)),
                     };
+                }
+            }
+            Action::AnsweredAttached { id, args, payload } => {
+                let entry = {
+                    let mut s = state.borrow_mut();
+                    s.executes.iter().position(|e| e.0 == id).map(|i| s.executes.swap_remove(i))
+                };
+                if let Some((_, resolve, _, _)) = entry {
+                    let value = super::convert::with_attachments(&parse(&args), &payload.attachments);
+                    let _ = resolve.call1(&JsValue::UNDEFINED, &Array::from(&value).get(0));
                 }
             }
             Action::Gap { scope, expected, received } => notify(state, Kind::Gap, &parse(&snapshot::gap_json(&scope, expected, received))),

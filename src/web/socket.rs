@@ -89,6 +89,8 @@ extern "C" {
     fn new(url: &str, scanner: &FrameScanner, on: &JsValue) -> Result<Sock, JsValue>;
     #[wasm_bindgen(method, js_name = send)]
     fn send_text(this: &Sock, text: &str);
+    #[wasm_bindgen(method, js_name = send)]
+    fn send_value(this: &Sock, data: &JsValue);
     #[wasm_bindgen(method)]
     fn detach(this: &Sock, code: u16, reason: &str);
 }
@@ -115,6 +117,11 @@ impl Socket {
     /// Sends a text frame (dropped if the socket is not open).
     pub fn send(&self, text: &str) {
         self.js.send_text(text)
+    }
+
+    /// Sends a binary frame (an ArrayBuffer).
+    pub fn send_binary(&self, data: &JsValue) {
+        self.js.send_value(data)
     }
 
     /// Closes with `code` (1000 or 3000-4999) and `reason`, detaching every handler.

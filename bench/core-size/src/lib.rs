@@ -292,8 +292,9 @@ fn run() {
                     }
                 }
             },
-            // Only protocols with sessions ask for auth; the probe builds the main entry's.
-            Action::Authorize => {}
+            // Only protocols with sessions ask for auth and send attachments; the probe
+            // builds the main entry's.
+            Action::Authorize | Action::SendAttached { .. } | Action::AnsweredAttached { .. } => {}
         }
     }
     emit(0, "", m.poll_timeout().unwrap_or(-1.0));

@@ -41,7 +41,7 @@ impl<P: Clone> Machine<P> {
             Ok(Inbound::Event(ev)) if self.traits.joins && !self.subs.is_joined(&ev.scope) => self.early_event(now, ev.scope.into_owned(), text, payload),
             Ok(Inbound::Event(ev)) => self.on_event(now, ev, payload),
             #[cfg(feature = "socketio")]
-            Ok(Inbound::Control(c)) => self.on_control(now, c),
+            Ok(Inbound::Control(c)) => self.on_control(now, c, attached, payload),
             #[cfg(not(feature = "socketio"))]
             Ok(Inbound::Control(_)) => {}
             Ok(Inbound::Reply(reply)) => self.on_reply(now, reply),

@@ -290,8 +290,19 @@ impl<P: Clone> Machine<P> {
     pub(super) fn flush_queued(&mut self, scope: Option<&str>) {
         for (text, g) in self.queue.take_scope(scope) {
             self.stats.messages_sent += 1;
-            self.actions.push_back(Action::Send(text));
+            self.push_send(text, g);
             self.executes.mark_sent(g);
+        }
+    }
+
+    /// Sends `text` (tagged `tag`), with its attachments when it has some.
+    pub(super) fn push_send(&mut self, text: String, tag: u64) {
+        match self.attached_tags.iter().position(|&t| t == tag && tag != 0) {
+            Some(i) => {
+                self.attached_tags.swap_remove(i);
+                self.actions.push_back(Action::SendAttached { text, id: tag });
+            }
+            None => self.actions.push_back(Action::Send(text)),
         }
     }
 
@@ -424,6 +435,7 @@ impl<P: Clone> Machine<P> {
     /// Settles the `execute()` tagged `tag` (0: none) as dropped from the queue.
     pub(super) fn exec_dropped(&mut self, tag: u64) {
         if tag != 0 {
+            self.attached_tags.retain(|&t| t != tag);
             self.exec_fail(tag, "messageDropped", "dropped from the offline queue".into());
         }
     }

@@ -113,6 +113,11 @@ pub enum Action<P> {
     /// socketio with a function `auth`: call it and hand its result to
     /// [`Machine::authorized`]; the namespaces are joined with it.
     Authorize,
+    /// Send this text, then the binary attachments kept under `id`, back to back.
+    SendAttached { text: String, id: u64 },
+    /// socketio: a binary ack settled `emitWithAck` `id`: its arguments (JSON array text
+    /// with placeholders) and the frame it came in, which holds the attachments.
+    AnsweredAttached { id: u64, args: String, payload: P },
 }
 
 /// Why an `execute()` failed: `code` is one of `serverError` (with the node's error),
@@ -162,6 +167,8 @@ pub struct Machine<P> {
     subs: Subscriptions,
     #[cfg(feature = "socketio")]
     recovery: crate::engine::subscriptions::recovery::Recovery,
+    /// Ids of binary emits (sent or queued) whose attachments the web layer keeps.
+    attached_tags: Vec<u64>,
     executes: Executes,
     replay: Replay,
     // delivery
@@ -227,6 +234,7 @@ impl<P: Clone> Machine<P> {
             subs,
             #[cfg(feature = "socketio")]
             recovery: Default::default(),
+            attached_tags: Vec::new(),
             executes: Executes::default(),
             replay: Replay::default(),
             batcher,

@@ -67,17 +67,31 @@ impl<P: Clone> Machine<P> {
     /// packet at or over the server's `maxPayload`: the server would close the whole
     /// connection for either.
     pub fn emit(&mut self, now: f64, scope: &str, event: &str, args_json: &str) -> bool {
+        self.emit_attached(now, scope, event, args_json, &[]) != 0
+    }
+
+    /// [`Machine::emit`] of an event whose arguments hold placeholders for binary
+    /// attachments of these byte sizes (at most 10, each under `maxPayload`). Returns the
+    /// emit's id (0: refused or dropped): the web layer keeps the attachments under it,
+    /// sends them after the header ([`Action::SendAttached`]) or drops them when an
+    /// [`Action::Executed`] failure names the id.
+    pub fn emit_attached(&mut self, now: f64, scope: &str, event: &str, args_json: &str, sizes: &[usize]) -> u64 {
         let now = Instant(now);
         self.advance(now);
-        let ok = match self.emit_text(scope, event, args_json, None) {
-            Ok(text) => self.send_scoped(now, text, 0, scope),
+        let id = if sizes.is_empty() { 0 } else { self.subs.next_id() };
+        let sent = match self.emit_text(scope, event, args_json, None, sizes) {
+            Ok(text) => self.send_scoped(now, text, id, scope),
             Err(e) => {
                 self.error(e);
                 false
             }
         };
         self.advance(now);
-        ok
+        match (sent, id) {
+            (false, _) => 0,
+            (true, 0) => 1,
+            (true, id) => id,
+        }
     }
 
     /// socketio: [`Machine::emit`] asking for an answer. Returns the call's id; an
@@ -85,6 +99,12 @@ impl<P: Clone> Machine<P> {
     /// failure (`ackTimeout` after `timeout_ms` from now, also while offline;
     /// `connectionLost`; `closed`; `messageDropped`; `notJoined`; `payloadTooLarge`).
     pub fn emit_with_ack(&mut self, now: f64, scope: &str, event: &str, args_json: &str, timeout_ms: f64) -> u64 {
+        self.emit_with_ack_attached(now, scope, event, args_json, &[], timeout_ms)
+    }
+
+    /// [`Machine::emit_with_ack`] with binary attachments of these sizes (see
+    /// [`Machine::emit_attached`]; the attachments are kept under the call's id).
+    pub fn emit_with_ack_attached(&mut self, now: f64, scope: &str, event: &str, args_json: &str, sizes: &[usize], timeout_ms: f64) -> u64 {
         let now = Instant(now);
         self.advance(now);
         let id = self.subs.next_id();
@@ -97,7 +117,7 @@ impl<P: Clone> Machine<P> {
         };
         match refused {
             Some((code, msg)) => self.exec_fail(id, code, msg),
-            None => match self.emit_text(scope, event, args_json, Some(id)) {
+            None => match self.emit_text(scope, event, args_json, Some(id), sizes) {
                 Err(e) => self.exec_fail(id, e.code.name(), e.message),
                 Ok(text) => {
                     let on_wire = self.conn.is_open() && self.subs.is_joined(scope);
@@ -112,16 +132,29 @@ impl<P: Clone> Machine<P> {
         id
     }
 
-    /// The event packet, or why it must not be sent.
-    fn emit_text(&self, scope: &str, event: &str, args_json: &str, ack: Option<u64>) -> Result<String, SdkError> {
+    /// The event packet (a binary event's header when `sizes` lists attachments), or why
+    /// it must not be sent.
+    fn emit_text(&self, scope: &str, event: &str, args_json: &str, ack: Option<u64>, sizes: &[usize]) -> Result<String, SdkError> {
         if !self.subs.wanted().iter().any(|s| s == scope) {
             let msg = crate::cat!("emit on ", quoted(scope), ", a namespace neither joined nor wanted: subscribe to it first");
             return Err(SdkError::new(ErrorCode::NotJoined, msg).with_ids(vec![scope.into()]));
         }
         let text = self.protocol.emit(scope, event, args_json, ack).map_err(|why| SdkError::new(ErrorCode::NotJoined, why).with_ids(vec![scope.into()]))?;
+        let too_large = |what: &str, n: usize| {
+            let msg = crate::cat!(what, " of ", n, " bytes is not under the server's maxPayload (", num(self.session.max_payload), ")");
+            SdkError::new(ErrorCode::PayloadTooLarge, msg).with_ids(vec![scope.into()])
+        };
+        if let Some(&n) = sizes.iter().find(|&&n| n as f64 >= self.session.max_payload) {
+            return Err(too_large("binary attachment", n));
+        }
+        // A binary event: `45<n>-` in place of `42` (the writer's EVENT header).
+        let text = match (sizes.len(), text.strip_prefix("42")) {
+            (0, _) => text,
+            (n, Some(rest)) if n <= 10 => crate::cat!("45", n, "-", rest),
+            _ => return Err(SdkError::new(ErrorCode::NotJoined, "at most 10 binary attachments per packet").with_ids(vec![scope.into()])),
+        };
         if text.len() as f64 >= self.session.max_payload {
-            let msg = crate::cat!("packet of ", text.len(), " bytes is not under the server's maxPayload (", num(self.session.max_payload), ")");
-            return Err(SdkError::new(ErrorCode::PayloadTooLarge, msg).with_ids(vec![scope.into()]));
+            return Err(too_large("packet", text.len()));
         }
         Ok(text)
     }
@@ -140,9 +173,12 @@ impl<P: Clone> Machine<P> {
 
     /// Sends `text` for `scope` if it is joined, else queues it to wait for the join.
     fn send_scoped(&mut self, now: Instant, text: String, tag: u64, scope: &str) -> bool {
+        if text.starts_with("45") {
+            self.attached_tags.push(tag);
+        }
         if self.conn.is_open() && self.subs.is_joined(scope) {
             self.stats.messages_sent += 1;
-            self.actions.push_back(Action::Send(text));
+            self.push_send(text, tag);
             return true;
         }
         if self.conn.is_over() {
@@ -165,7 +201,7 @@ impl<P: Clone> Machine<P> {
     }
 
     /// A session frame (handshake, ping, join replies, acks).
-    pub(super) fn on_control(&mut self, now: Instant, c: Control<'_>) {
+    pub(super) fn on_control(&mut self, now: Instant, c: Control<'_>, attached: usize, payload: P) {
         match c {
             Control::Handshake { ping_interval_ms, ping_timeout_ms, max_payload } => {
                 if matches!(self.conn, Conn::Connecting { .. }) {
@@ -226,9 +262,19 @@ impl<P: Clone> Machine<P> {
                     }
                 }
             }
-            Control::Answer { id, args } => {
+            Control::Answer { id, args, attachments } if attachments as usize != attached => {
+                let why = crate::cat!("a binary ack with ", attached, " of its ", attachments as usize, " attachments");
+                let _ = (id, args);
+                self.stats.frames_dropped += 1;
+                self.error(SdkError::new(ErrorCode::BadFrame, why));
+            }
+            Control::Answer { id, args, attachments } => {
                 if let Some(e) = self.executes.take(Some(id)) {
-                    self.actions.push_back(Action::Executed { id: e.id, result: Ok(args.into()) });
+                    if attachments > 0 {
+                        self.actions.push_back(Action::AnsweredAttached { id: e.id, args: args.into(), payload });
+                    } else {
+                        self.actions.push_back(Action::Executed { id: e.id, result: Ok(args.into()) });
+                    }
                 }
             }
             Control::Attachments { count } => {

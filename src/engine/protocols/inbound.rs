@@ -101,8 +101,9 @@ pub enum Control<'a> {
     Refused { scope: Cow<'a, str>, message: String, data: Option<&'a str> },
     /// The server left `scope` on its own.
     Left { scope: Cow<'a, str> },
-    /// The answer to the app's request `id`, its arguments as JSON array text.
-    Answer { id: u64, args: &'a str },
+    /// The answer to the app's request `id`, its arguments as JSON array text (with
+    /// placeholders for `attachments` binary attachments, a Socket.IO binary ack).
+    Answer { id: u64, args: &'a str, attachments: u8 },
     /// A packet whose `count` binary attachments follow as binary frames.
     Attachments { count: u8 },
     /// A frame with nothing to do (a noop, an unsolicited pong).

@@ -9,9 +9,9 @@
 //! - The connection is open at the Engine.IO open packet ([`Control::Handshake`]), and
 //!   only the server pings: each ping is answered with a pong at once
 //!   ([`Control::Ping`]); the machine's own probe does not apply.
-//! - `emitWithAck` answers arrive as [`Control::Answer`]. A binary event is an event
-//!   whose arguments hold placeholders for the attachments the JS pre-reader collected
-//!   (`socketio` in `src/web/frame_scan.js`); a binary ack is [`Control::Attachments`].
+//! - `emitWithAck` answers arrive as [`Control::Answer`]. A binary event or ack holds
+//!   placeholders for the attachments the JS pre-reader collected (`socketio` in
+//!   `src/web/frame_scan.js`).
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -215,11 +215,10 @@ impl Codec for SocketIo {
                 message: packet.message.map(|m| m.value().into_owned()).unwrap_or_default(),
                 data: packet.error_data,
             },
-            Kind::Ack => match packet.id {
-                Some(id) => Control::Answer { id, args: packet.data.unwrap_or("[]") },
+            Kind::Ack | Kind::BinaryAck => match packet.id {
+                Some(id) => Control::Answer { id, args: packet.data.unwrap_or("[]"), attachments: packet.attachments },
                 None => return Err(FrameError::UnknownShape("an ACK without an id")),
             },
-            Kind::BinaryAck => Control::Attachments { count: packet.attachments },
             Kind::Event | Kind::BinaryEvent => {
                 let name = match packet.name {
                     Some(EventName::Str(s)) => s,
@@ -370,7 +369,7 @@ mod tests {
             c.decode(r#"44/p,{"message":"not authorized","data":{"reason":"bad token"}}"#).unwrap(),
             Inbound::Control(Control::Refused { scope: "/p".into(), message: "not authorized".into(), data: Some(r#"{"reason":"bad token"}"#) })
         );
-        assert_eq!(c.decode(r#"437[{"ok":true}]"#).unwrap(), Inbound::Control(Control::Answer { id: 7, args: r#"[{"ok":true}]"# }));
+        assert_eq!(c.decode(r#"437[{"ok":true}]"#).unwrap(), Inbound::Control(Control::Answer { id: 7, args: r#"[{"ok":true}]"#, attachments: 0 }));
         let Inbound::Event(e) = c.decode(r#"42/g,["queue_updated",{"n":1,"_server_timestamp":1700000000000},2]"#).unwrap() else { panic!() };
         assert_eq!((e.scope.as_ref(), e.kinds[0].raw, e.timestamp), ("/g", "queue_updated", Some(1.7e12)));
         assert!(c.decode("42[]").is_err() && c.decode("").is_err());
