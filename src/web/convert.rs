@@ -91,6 +91,7 @@ extern "C" {
 }
 
 /// `value` with the attachments (an array of ArrayBuffers) in place of its placeholders.
+#[cfg(feature = "socketio")]
 pub fn with_attachments(value: &JsValue, attachments: &JsValue) -> JsValue {
     fill_placeholders(value, attachments)
 }

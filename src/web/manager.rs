@@ -636,6 +636,9 @@ fn run_actions(state: &Shared) {
                     sock.send(&text);
                 }
             }
+            #[cfg(not(feature = "socketio"))]
+            Action::SendAttached { .. } | Action::AnsweredAttached { .. } => {}
+            #[cfg(feature = "socketio")]
             Action::SendAttached { text, id } => {
                 let mut s = state.borrow_mut();
                 let buffers = s.outgoing.iter().position(|o| o.0 == id).map(|i| s.outgoing.swap_remove(i).1);
@@ -709,6 +712,7 @@ fn run_actions(state: &Shared) {
                     };
                 }
             }
+            #[cfg(feature = "socketio")]
             Action::AnsweredAttached { id, args, payload } => {
                 let entry = {
                     let mut s = state.borrow_mut();

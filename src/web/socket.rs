@@ -120,6 +120,7 @@ impl Socket {
     }
 
     /// Sends a binary frame (an ArrayBuffer).
+    #[cfg(feature = "socketio")]
     pub fn send_binary(&self, data: &JsValue) {
         self.js.send_value(data)
     }
