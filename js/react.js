@@ -26,7 +26,24 @@
 //   resubscribe.
 
 import * as React from "react";
-import { SocketManager, ready, isReady } from "./index.js";
+import * as main from "./index.js";
+
+// The build a manager needs: `calimero-socket` for calimero and json, the Socket.IO
+// build (`./socketio.js`, its own wasm) for `protocol: "socketio"`, imported on first
+// use only, so that apps of the other protocols never download it.
+let socketio = null;
+const entryFor = (options) => (options && options.protocol === "socketio" ? socketio : main);
+const isReady = (options) => {
+  const entry = entryFor(options);
+  return entry !== null && entry.isReady();
+};
+const ready = (options) =>
+  options && options.protocol === "socketio"
+    ? import("./socketio.js").then((m) => {
+        socketio = m;
+        return m.ready();
+      })
+    : main.ready();
 
 const { createContext, createElement, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } = React;
 // Runs before layout effects and on no server; used only to keep handler refs current.
@@ -76,12 +93,12 @@ class Owner {
 
   /** Render: creates the manager if the wasm is ready (no socket, no timer). */
   prepare(options) {
-    if (this.manager || this.error || !options || !isReady()) return;
+    if (this.manager || this.error || !options || !isReady(options)) return;
     this.create(options);
   }
 
   create(options) {
-    this.manager = new SocketManager(options);
+    this.manager = new (entryFor(options).SocketManager)(options);
     this.applied = options;
     this.connected = false;
   }
@@ -142,10 +159,10 @@ class Owner {
   /** Creates (when needed) and connects, if still retained. */
   start() {
     if (this.count === 0 || !this.options || this.error) return;
-    if (!isReady()) {
+    if (!isReady(this.options)) {
       if (this.waiting) return;
       this.waiting = true;
-      ready().then(
+      ready(this.options).then(
         () => {
           this.waiting = false;
           this.start();
