@@ -395,3 +395,20 @@ async fn binary_arguments_are_emitted_as_attachments() {
     assert!(m.emit_on(ns.clone(), JsValue::from_str("echo"), Array::new(), many.into()).is_err());
     m.close();
 }
+
+#[wasm_bindgen_test]
+async fn collect_events_lists_every_event_with_its_namespace_and_arguments() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["{ns}"],"collectEvents":true"#));
+    let batches = Recorder::new();
+    m.on_batch(batches.function());
+    m.connect();
+    assert!(wait_joined(&m, &ns).await);
+    batches.clear();
+    sio_control(node(), "burst", &format!(r#"{{"namespace":"{ns}","event":"queue_updated","count":3,"args":["a"],"seq":true}}"#)).await;
+    assert!(wait_until(3000.0, || batches.all().iter().map(|b| num(b, "size")).sum::<f64>() >= 3.0).await);
+    let events: Vec<JsValue> = batches.all().iter().flat_map(|b| Array::from(&get(b, "events")).iter().collect::<Vec<_>>()).collect();
+    let seen: Vec<String> = events.iter().filter(|e| get(e, "kind").as_string().as_deref() == Some("queue_updated")).map(|e| format!("{} {} {}", get(e, "contextId").as_string().unwrap_or_default(), get(e, "kind").as_string().unwrap_or_default(), stringify(&get(e, "args")))).collect();
+    assert_eq!(seen, [format!(r#"{ns} queue_updated ["a",0]"#), format!(r#"{ns} queue_updated ["a",1]"#), format!(r#"{ns} queue_updated ["a",2]"#)]);
+    m.close();
+}

@@ -303,3 +303,14 @@ fn binary_emits_go_out_as_a_header_and_their_attachments() {
     assert_eq!(h.m.emit_attached(h.now, "/guild/1", "file", "[]", &[100]), 0, "an attachment of maxPayload bytes is refused");
     assert_eq!(error_codes(&h.take()), [ErrorCode::PayloadTooLarge]);
 }
+
+#[test]
+fn connect_after_close_retries_a_refused_namespace() {
+    let mut h = joined("");
+    h.frame(r#"44/guild/1,{"message":"not authorized"}"#);
+    h.close();
+    h.connect();
+    h.on_open();
+    h.frame(OPEN);
+    assert_eq!(sends(&h.take()), [r#"40{"token":"t"}"#, r#"40/guild/1,{"token":"t"}"#]);
+}

@@ -174,9 +174,21 @@ pub fn batch_value(m: &Machine<Kept>, b: &Batch<Kept>, builder: &BatchBuilder, k
 /// Appends a frame's nested events (or the frame itself when it has none), each with
 /// its context id.
 fn push_events(out: &Array, ctx: &str, frame: &JsValue) {
+    let frame_type = Reflect::get(frame, &"type".into()).unwrap_or(JsValue::UNDEFINED);
+    if frame_type.is_undefined() && frame.is_object() {
+        // An event frame delivered as `{name: [...args]}` (socketio): one event per name.
+        let obj: &Object = frame.unchecked_ref();
+        for key in Object::keys(obj).iter() {
+            let e = Object::new();
+            set(&e, "contextId", ctx);
+            set(&e, "kind", key.clone());
+            set(&e, "args", Reflect::get(frame, &key).unwrap_or(JsValue::UNDEFINED));
+            out.push(&e);
+        }
+        return;
+    }
     let data = Reflect::get(frame, &"data".into()).unwrap_or(JsValue::UNDEFINED);
     let nested = if data.is_object() { Reflect::get(&data, &"events".into()).unwrap_or(JsValue::UNDEFINED) } else { JsValue::UNDEFINED };
-    let frame_type = Reflect::get(frame, &"type".into()).unwrap_or(JsValue::UNDEFINED);
     if Array::is_array(&nested) {
         for ev in Array::from(&nested).iter() {
             let e = Object::new();

@@ -24,6 +24,7 @@ impl<P: Clone> Machine<P> {
             Conn::Waiting { .. } => self.start_attempt(now, true),
             Conn::Idle | Conn::Closed | Conn::Failed => {
                 self.backoff.reset();
+                self.subs.retry_refused();
                 let retry = self.ever_opened;
                 self.start_attempt(now, retry);
             }

@@ -182,6 +182,14 @@ impl Subscriptions {
         was
     }
 
+    /// `connect()` after a close: the scopes the server refused are wanted again (their
+    /// join is retried with a fresh `auth`); those it left stay left.
+    pub(crate) fn retry_refused(&mut self) {
+        let refused: Vec<String> = self.ended.iter().filter(|(_, how)| *how == "refused").map(|(s, _)| s.clone()).collect();
+        self.ended.retain(|(_, how)| *how != "refused");
+        self.add(&refused);
+    }
+
     /// Each scope's state: wanted ones `"joined"` or `"joining"` (open or not), then
     /// the last refused (`"refused"`) and left (`"kicked"`) ones.
     pub(crate) fn states(&self) -> Vec<(&str, &'static str)> {
