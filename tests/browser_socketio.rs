@@ -412,3 +412,27 @@ async fn collect_events_lists_every_event_with_its_namespace_and_arguments() {
     assert_eq!(seen, [format!(r#"{ns} queue_updated ["a",0]"#), format!(r#"{ns} queue_updated ["a",1]"#), format!(r#"{ns} queue_updated ["a",2]"#)]);
     m.close();
 }
+
+#[wasm_bindgen_test]
+async fn malformed_packets_are_reported_and_skipped_without_a_reconnect() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["{ns}"]"#));
+    let batches = Recorder::new();
+    let errors = Recorder::new();
+    let statuses = Recorder::new();
+    m.on_batch(batches.function());
+    m.on_error(errors.function());
+    m.on_status(statuses.function());
+    m.connect();
+    assert!(wait_joined(&m, &ns).await);
+    let frames = format!(r#"["42{{}}","4abc","49","7hello","42/{n},[]","42/{n},[\"disconnect\"]","451-/{n},[\"f\",{{\"_placeholder\":true,\"num\":3}}]","43999[\"x\"]"]"#, n = &ns[1..]);
+    sio_control(node(), "raw", &format!(r#"{{"namespace":"{ns}","frames":{frames},"binary":[[1,2]]}}"#)).await;
+    sio_control(node(), "emit", &format!(r#"{{"namespace":"{ns}","event":"after","args":[1]}}"#)).await;
+    assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "after").is_empty()).await, "the stream goes on");
+    let codes = errors.codes();
+    assert!(codes.iter().filter(|c| *c == "badFrame").count() >= 7, "{codes:?}");
+    assert!(codes.contains(&"binaryFrame".to_string()), "the stray binary frame: {codes:?}");
+    assert_eq!(m.status(), "open");
+    assert!(!statuses.codes().contains(&"reconnecting".to_string()), "no reconnect: {:?}", statuses.codes());
+    m.close();
+}

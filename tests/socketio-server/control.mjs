@@ -251,6 +251,20 @@ export function createControl(ctx) {
       for (const c of picked) killEngine(c);
       return { ok: true, killed: picked.map((c) => c.id) };
     },
+    // Raw WebSocket messages on the selected connections, as they are (malformed
+    // packets, stray binary frames): `{frames: ["42{}", ...], binary?: [[1,2]]}`.
+    'POST raw': (body) => {
+      const picked = pickEngines(body);
+      const frames = Array.isArray(body.frames) ? body.frames.map(String) : [];
+      const binary = Array.isArray(body.binary) ? body.binary.map((b) => Buffer.from(b)) : [];
+      for (const c of picked) {
+        const ws = c.transport?.socket;
+        if (!ws) continue;
+        for (const f of frames) ws.send(f);
+        for (const b of binary) ws.send(b);
+      }
+      return { ok: true, sentTo: picked.map((c) => c.id), frames: frames.length, binary: binary.length };
+    },
     'POST stop-pings': (body) => {
       const picked = pickEngines(body);
       for (const c of picked) stall(c, { dropOutgoing: body.dropOutgoing !== false });
