@@ -84,7 +84,7 @@ export SDK_FASTAPI_SERVER="127.0.0.1:$FASTAPI_PORT"
 # The Socket.IO servers of tests/browser_socketio.rs: socket.io (node) with short pings
 # and a small maxPayload, python-socketio.
 source scripts/socketio-server.sh
-start_socketio --ping-interval 2000 --ping-timeout 1000 --max-payload 10000
+start_socketio --ping-interval 2000 --ping-timeout 1000 --max-payload 10000 --per-message-deflate 1024
 start_socketio_py --ping-interval 2000
 trap 'stop_server; stop_fastapi; stop_socketio; stop_socketio_py' EXIT
 export SDK_SOCKETIO_SERVER="127.0.0.1:$SIO_PORT" SDK_SOCKETIO_PY_SERVER="127.0.0.1:$SIO_PY_PORT"

@@ -1,6 +1,7 @@
 //! Socket.IO in the browser against real servers: socket.io 4.8.4 (node,
-//! tests/socketio-server/server.mjs, started with pingInterval 2000 / pingTimeout 1000 and
-//! maxPayload 10000) and python-socketio 5.18.1 (python_server.py). Connect with auth,
+//! tests/socketio-server/server.mjs, started with pingInterval 2000 / pingTimeout 1000,
+//! maxPayload 10000 and perMessageDeflate over 1 KB; a second one with connection state
+//! recovery) and python-socketio 5.18.1 (python_server.py). Connect with auth,
 //! namespaces as contexts, events into batches, emits and acks, connect errors, server
 //! disconnects, a dropped socket and stalled pings.
 //!
@@ -272,6 +273,11 @@ async fn python_socketio_connects_emits_acks_and_refuses() {
     assert!(wait_until(3000.0, || latest_args(&batches, &ns, "echo").iter().any(|a| Array::from(a).get(0).as_string().as_deref() == Some("py"))).await);
     assert!(wait_until(3000.0, || namespace_state(&m, "/private") == "refused").await);
     assert!(errors.codes().contains(&"connectError".to_string()), "{:?}", errors.codes());
+    // A binary event from python-socketio: its attachment arrives as an ArrayBuffer.
+    sio_control(python(), "emit", &format!(r#"{{"namespace":"{ns}","event":"file","args":[{{"n":1}}],"binary":true,"bytes":[5,6]}}"#)).await;
+    assert!(wait_until(3000.0, || !latest_args(&batches, &ns, "file").is_empty()).await, "{:?}", errors.codes());
+    let args = Array::from(&latest_args(&batches, &ns, "file").pop().unwrap());
+    assert_eq!(js_sys::Uint8Array::new(&args.get(1)).to_vec(), [5, 6], "{}", stringify(&args));
     m.close();
 }
 
@@ -434,5 +440,27 @@ async fn malformed_packets_are_reported_and_skipped_without_a_reconnect() {
     assert!(codes.contains(&"binaryFrame".to_string()), "the stray binary frame: {codes:?}");
     assert_eq!(m.status(), "open");
     assert!(!statuses.codes().contains(&"reconnecting".to_string()), "no reconnect: {:?}", statuses.codes());
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn ack_timeouts_run_from_the_call_also_offline() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["{ns}"]"#));
+    // Not connected: the call waits in the queue, and its timeout runs meanwhile.
+    let p = m.emit_with_ack_on(ns.clone(), JsValue::from_str("join"), Array::new(), JsValue::UNDEFINED, JsValue::from_f64(300.0)).unwrap();
+    let started = js_sys::Date::now();
+    let err = await_promise(p).await.expect_err("no connection, no ack");
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("ackTimeout"));
+    let waited = js_sys::Date::now() - started;
+    assert!((250.0..3000.0).contains(&waited), "rejected after {waited} ms");
+    // A refused namespace is tried again by subscribe().
+    let errors = Recorder::new();
+    m.on_error(errors.function());
+    m.subscribe(Array::of1(&JsValue::from_str("/private")).into()).unwrap();
+    m.connect();
+    assert!(wait_until(3000.0, || namespace_state(&m, "/private") == "refused").await);
+    m.subscribe(Array::of1(&JsValue::from_str("/private")).into()).unwrap();
+    assert!(wait_until(3000.0, || errors.codes().iter().filter(|c| *c == "connectError").count() == 2).await, "tried again: {:?}", errors.codes());
     m.close();
 }
