@@ -6,7 +6,7 @@
 mod common;
 
 use calimero_socket::engine::errors::ErrorCode;
-use calimero_socket::engine::machine::{Action, Status, FIRST_PROBE_DELAY_MS};
+use calimero_socket::engine::machine::{Action, Status, EARLY_CEILING_MS, EARLY_RETRIES, FIRST_PROBE_DELAY_MS, FIRST_SPREAD_MS, RESTART_SPREAD_MS};
 use calimero_socket::engine::options::QueueOverflow;
 use calimero_socket::engine::delivery::refresh::RESYNC_BIT;
 use common::*;
@@ -26,8 +26,15 @@ fn open_subscribed(ids: &[String]) -> Harness {
 }
 
 /// The ceiling of the delay before retry `n` (1-based) with the default backoff.
+/// The delay ceiling of retry `n` with the default options (held under the early
+/// ceiling for the first retries).
 fn ceiling(n: u32) -> f64 {
-    (1000.0 * 2f64.powi(n as i32 - 1)).min(30_000.0)
+    let c = (1000.0 * 2f64.powi(n as i32 - 1)).min(30_000.0);
+    if n <= EARLY_RETRIES {
+        c.min(EARLY_CEILING_MS)
+    } else {
+        c
+    }
 }
 
 // ----- subscriptions -----
@@ -197,23 +204,47 @@ fn invalid_calimero_ids_are_refused_without_costing_the_others() {
 // ----- reconnect backoff -----
 
 #[test]
-fn first_retry_after_a_stable_connection_is_immediate() {
-    let mut h = Harness::open(calimero_opts());
-    h.advance_to(6000.0);
-    assert_eq!(h.m.retries(), 0);
-    h.on_close(1006);
-    let acts = h.take();
-    assert_eq!(error_codes(&acts), vec![ErrorCode::ConnectionLost]);
-    assert_eq!(errors(&acts)[0].close_code, Some(1006));
-    assert_eq!(opens(&acts), 1, "no wait after a connection that had been stable");
-    assert_eq!(h.m.status(), Status::Reconnecting);
-    // The next failure does back off: it is retry 2 since the connection was stable.
-    h.on_close(1006);
-    let acts = h.take();
-    assert_eq!(opens(&acts), 0);
-    assert_eq!(h.m.retries(), 2);
-    let wait = h.m.poll_timeout().unwrap() - h.now;
-    assert!(wait > 0.0 && wait < ceiling(2), "retry 2 waits under {}, got {wait}", ceiling(2));
+fn first_retry_after_a_stable_connection_is_spread_over_a_short_window() {
+    let mut waits = Vec::new();
+    for seed in 1..200u64 {
+        let mut h = Harness::with_seed(calimero_opts(), seed);
+        h.connect();
+        h.on_open();
+        h.take();
+        h.advance_to(6000.0);
+        assert_eq!(h.m.retries(), 0);
+        h.on_close(1006);
+        let acts = h.take();
+        assert_eq!(error_codes(&acts), vec![ErrorCode::ConnectionLost]);
+        assert_eq!(errors(&acts)[0].close_code, Some(1006));
+        assert_eq!(h.m.status(), Status::Reconnecting);
+        let wait = h.m.poll_timeout().unwrap() - h.now;
+        assert!((0.0..FIRST_SPREAD_MS).contains(&wait), "{wait}");
+        waits.push(wait);
+        // The next failure backs off more: retry 2 since the connection was stable.
+        h.next_timer();
+        h.take();
+        h.on_close(1006);
+        let wait2 = h.m.poll_timeout().unwrap() - h.now;
+        assert!((ceiling(2) / 2.0..ceiling(2)).contains(&wait2), "retry 2 waits in [{}, {}), got {wait2}", ceiling(2) / 2.0, ceiling(2));
+    }
+    waits.sort_by(f64::total_cmp);
+    assert!(waits[waits.len() / 2] <= 500.0, "a lone client's blip reopens in half a second or less (p50 {})", waits[waits.len() / 2]);
+}
+
+#[test]
+fn a_close_announcing_a_restart_spreads_the_first_retry_wider() {
+    let mut waits = Vec::new();
+    for seed in 1..200u64 {
+        let mut h = Harness::with_seed(calimero_opts(), seed);
+        h.connect();
+        h.on_open();
+        h.advance_to(6000.0);
+        h.on_close(1012);
+        waits.push(h.m.poll_timeout().unwrap() - h.now);
+    }
+    assert!(waits.iter().all(|w| (0.0..RESTART_SPREAD_MS).contains(w)));
+    assert!(waits.iter().any(|&w| w > FIRST_SPREAD_MS * 2.0), "spread over the whole restart window");
 }
 
 #[test]
@@ -228,7 +259,7 @@ fn retry_delays_stay_under_the_exponential_ceiling() {
             h.on_close(1006); // the attempt fails
             assert_eq!(h.m.retries(), n);
             let wait = h.m.poll_timeout().expect("a retry is planned") - h.now;
-            assert!(wait >= 0.0 && wait < ceiling(n), "seed {seed}, retry {n}: {wait} not under {}", ceiling(n));
+            assert!(wait >= ceiling(n) / 2.0 && wait < ceiling(n), "seed {seed}, retry {n}: {wait} not in [{}, {})", ceiling(n) / 2.0, ceiling(n));
             delays.push(wait);
             let before = h.now;
             h.next_timer();
@@ -263,7 +294,8 @@ fn the_retry_counter_resets_only_after_min_uptime() {
     h.advance_by(1.0);
     assert_eq!(h.m.retries(), 0);
     h.on_close(1006);
-    assert_eq!(opens(&h.take()), 1, "stable again: immediate retry");
+    let wait = h.m.poll_timeout().unwrap() - h.now;
+    assert!(wait < FIRST_SPREAD_MS, "stable again: the short first-retry window ({wait})");
 }
 
 #[test]
@@ -521,8 +553,8 @@ fn an_unanswered_probe_declares_the_socket_dead() {
     assert_eq!(error_codes(&acts), vec![ErrorCode::HeartbeatTimeout]);
     assert!(statuses(&acts).contains(&Status::Reconnecting));
     assert_eq!(sends(&acts).len(), 0, "no second probe");
-    // It was stable, so the retry is due at once.
-    assert_eq!(h.m.poll_timeout(), Some(h.now));
+    // It was stable, so the retry comes within the short first-retry window.
+    assert!(h.m.poll_timeout().unwrap() - h.now < FIRST_SPREAD_MS);
     h.next_timer();
     assert_eq!(opens(&h.take()), 1);
 }

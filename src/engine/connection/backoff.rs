@@ -1,10 +1,18 @@
-//! Reconnect timing: exponential backoff with full jitter and a minimum uptime.
+//! Reconnect timing: herd-safe and still fast.
 //!
-//! The delay before retry `n` (1-based, counted since the last stable connection) is a
-//! uniform draw in `[0, min(max, initial * multiplier^(n-1)))`. The first retry after a
-//! connection that had been stable is immediate. A connection counts as stable once it
-//! has stayed open `min_uptime_ms`; only then does the retry counter reset, so a server
-//! that accepts and drops at once keeps being backed off.
+//! - The first retry after a connection that had been stable is spread uniformly over a
+//!   window: [`FIRST_SPREAD_MS`] for an ordinary close (a lone client's blip reopens in
+//!   about half of it), [`RESTART_SPREAD_MS`] for a close that announces a restart or
+//!   an overload (1001 going away, 1012 service restart, 1013 try again later), so that
+//!   a whole fleet of clients dropped at once does not come back in the same instant.
+//! - Retry `n` >= 2 (counted since the last stable connection) waits a draw in
+//!   `[c/2, c)` with `c = min(max, initial * multiplier^(n-1))` ("equal jitter": never
+//!   bunched at zero, never all at the ceiling), and `c` is also held under
+//!   [`EARLY_CEILING_MS`] for the first [`EARLY_RETRIES`] retries, so that a client is
+//!   never left waiting long after a server that was down for a minute is back.
+//! - A connection counts as stable once it has stayed open `min_uptime_ms`; only then
+//!   does the retry counter reset, so a server that accepts and drops at once keeps
+//!   being backed off.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -27,6 +35,22 @@ impl Rng {
         let x = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D);
         (x >> 11) as f64 / (1u64 << 53) as f64
     }
+}
+
+/// The window the first retry after a stable connection is spread over, for an
+/// ordinary close.
+pub const FIRST_SPREAD_MS: f64 = 800.0;
+/// The same window for a close that announces a restart or an overload (1001, 1012,
+/// 1013): a fleet's clients all dropped at once come back spread over it.
+pub const RESTART_SPREAD_MS: f64 = 5000.0;
+/// The ceiling of the first [`EARLY_RETRIES`] delays, whatever `reconnectMaxDelayMs`.
+pub const EARLY_CEILING_MS: f64 = 8000.0;
+/// How many retries the early ceiling holds for.
+pub const EARLY_RETRIES: u32 = 8;
+
+/// Whether a close code announces a restart or an overload.
+pub(crate) fn announces_restart(code: u16) -> bool {
+    matches!(code, 1001 | 1012 | 1013)
 }
 
 /// Backoff settings.
@@ -80,19 +104,24 @@ impl Backoff {
     }
 
     /// Plans the next retry: `None` when the attempts are used up, else the delay.
-    pub(crate) fn next_delay(&mut self, rng: &mut Rng) -> Option<f64> {
+    /// `restart`: the close announced a restart or an overload (1001, 1012, 1013).
+    pub(crate) fn next_delay(&mut self, rng: &mut Rng, restart: bool) -> Option<f64> {
         if (self.retries as f64) >= self.cfg.max_attempts {
             return None;
         }
-        let immediate = self.stable && self.retries == 0;
+        let first_of_outage = self.stable && self.retries == 0;
         self.stable = false;
         self.retries += 1;
-        if immediate {
-            return Some(0.0);
+        if first_of_outage {
+            let window = if restart { RESTART_SPREAD_MS } else { FIRST_SPREAD_MS };
+            return Some(rng.next_f64() * window);
         }
         let exp = (self.retries - 1).min(1000) as i32;
-        let ceiling = (self.cfg.initial_ms * crate::engine::float::powi(self.cfg.multiplier, exp)).min(self.cfg.max_ms);
-        Some(rng.next_f64() * ceiling)
+        let mut ceiling = (self.cfg.initial_ms * crate::engine::float::powi(self.cfg.multiplier, exp)).min(self.cfg.max_ms);
+        if self.retries <= EARLY_RETRIES {
+            ceiling = ceiling.min(EARLY_CEILING_MS.max(self.cfg.initial_ms));
+        }
+        Some(ceiling * (0.5 + 0.5 * rng.next_f64()))
     }
 
     /// Retries started since the last stable connection.
@@ -116,38 +145,36 @@ mod tests {
     }
 
     #[test]
-    fn full_jitter_under_an_exponential_ceiling() {
+    fn equal_jitter_under_an_exponential_ceiling_held_low_early() {
         let mut rng = Rng::new(42);
         let mut b = Backoff::new(cfg(f64::INFINITY));
-        let ceilings = [1000.0, 2000.0, 4000.0, 8000.0, 16000.0, 30000.0, 30000.0];
+        // Not stable before: retry 1 is already a backed-off one.
+        let ceilings = [1000.0, 2000.0, 4000.0, 8000.0, 8000.0, 8000.0, 8000.0, 8000.0, 30000.0, 30000.0];
         for c in ceilings {
-            let d = b.next_delay(&mut rng).unwrap();
-            assert!((0.0..c).contains(&d), "{d} not under {c}");
+            let d = b.next_delay(&mut rng, false).unwrap();
+            assert!((c / 2.0..c).contains(&d), "{d} not in [{}, {c})", c / 2.0);
         }
-        // Over many draws the delays spread over the whole range (full jitter).
-        let mut lows = 0;
-        let mut highs = 0;
-        for _ in 0..2000 {
-            let mut b = Backoff::new(cfg(f64::INFINITY));
-            let d = b.next_delay(&mut rng).unwrap();
-            if d < 250.0 {
-                lows += 1;
-            }
-            if d > 750.0 {
-                highs += 1;
-            }
-        }
-        assert!(lows > 350 && highs > 350, "lows {lows} highs {highs}");
     }
 
     #[test]
-    fn first_retry_after_a_stable_connection_is_immediate() {
+    fn the_first_retry_after_a_stable_connection_is_spread() {
         let mut rng = Rng::new(1);
-        let mut b = Backoff::new(cfg(f64::INFINITY));
-        b.check_uptime(0.0, 5000.0);
-        assert_eq!(b.next_delay(&mut rng), Some(0.0));
-        let second = b.next_delay(&mut rng).unwrap();
-        assert!(second < 2000.0, "second retry: ceiling initial * multiplier");
+        let (mut ordinary, mut restart) = (Vec::new(), Vec::new());
+        for _ in 0..2000 {
+            let mut b = Backoff::new(cfg(f64::INFINITY));
+            b.check_uptime(0.0, 5000.0);
+            ordinary.push(b.next_delay(&mut rng, false).unwrap());
+            let mut b = Backoff::new(cfg(f64::INFINITY));
+            b.check_uptime(0.0, 5000.0);
+            restart.push(b.next_delay(&mut rng, true).unwrap());
+        }
+        let under = |v: &[f64], x: f64| v.iter().filter(|&&d| d < x).count();
+        assert!(ordinary.iter().all(|&d| (0.0..FIRST_SPREAD_MS).contains(&d)));
+        assert!(restart.iter().all(|&d| (0.0..RESTART_SPREAD_MS).contains(&d)));
+        // Uniform: each half of the window holds about half the draws.
+        assert!((900..1100).contains(&under(&ordinary, FIRST_SPREAD_MS / 2.0)), "{}", under(&ordinary, 400.0));
+        assert!((900..1100).contains(&under(&restart, RESTART_SPREAD_MS / 2.0)));
+        assert!(announces_restart(1012) && announces_restart(1001) && announces_restart(1013) && !announces_restart(1006));
     }
 
     #[test]
@@ -155,7 +182,7 @@ mod tests {
         let mut rng = Rng::new(1);
         let mut b = Backoff::new(cfg(f64::INFINITY));
         for _ in 0..4 {
-            b.next_delay(&mut rng);
+            b.next_delay(&mut rng, false);
             b.check_uptime(0.0, 100.0); // opened, dropped after 100 ms
         }
         assert_eq!(b.retries(), 4);
@@ -167,11 +194,11 @@ mod tests {
     fn gives_up_after_max_attempts() {
         let mut rng = Rng::new(1);
         let mut b = Backoff::new(cfg(3.0));
-        assert!(b.next_delay(&mut rng).is_some());
-        assert!(b.next_delay(&mut rng).is_some());
-        assert!(b.next_delay(&mut rng).is_some());
-        assert_eq!(b.next_delay(&mut rng), None);
+        assert!(b.next_delay(&mut rng, false).is_some());
+        assert!(b.next_delay(&mut rng, false).is_some());
+        assert!(b.next_delay(&mut rng, false).is_some());
+        assert_eq!(b.next_delay(&mut rng, false), None);
         b.reset();
-        assert!(b.next_delay(&mut rng).is_some());
+        assert!(b.next_delay(&mut rng, false).is_some());
     }
 }

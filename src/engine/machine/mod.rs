@@ -30,6 +30,7 @@ mod sessions;
 pub mod snapshot;
 pub mod timers;
 
+pub use crate::engine::connection::backoff::{EARLY_CEILING_MS, EARLY_RETRIES, FIRST_SPREAD_MS, RESTART_SPREAD_MS};
 pub use crate::engine::connection::heartbeat::FIRST_PROBE_DELAY_MS;
 pub use crate::engine::connection::Status;
 pub use crate::engine::subscriptions::executes::{DEFAULT_EXECUTE_TIMEOUT_MS, MAX_PENDING_EXECUTES};

@@ -151,6 +151,7 @@ impl<P: Clone> Machine<P> {
 
     /// The connection is gone without the app asking: report and plan a retry.
     pub(super) fn lost(&mut self, now: Instant, err: SdkError) {
+        let restart = err.close_code.is_some_and(crate::engine::connection::backoff::announces_restart);
         self.clear_connection_state();
         self.error(err);
         if !self.opts.reconnect {
@@ -158,7 +159,7 @@ impl<P: Clone> Machine<P> {
             self.set_status(Status::Closed);
             return;
         }
-        match self.backoff.next_delay(&mut self.rng) {
+        match self.backoff.next_delay(&mut self.rng, restart) {
             Some(delay) => {
                 self.conn = Conn::Waiting { until: now + Duration(delay) };
                 self.set_status(Status::Reconnecting);
