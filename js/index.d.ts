@@ -63,8 +63,12 @@ export type JsonValue = string | number | boolean | null | readonly JsonValue[] 
  * default; inferred from a literal `refreshRules`).
  */
 export interface SocketManagerOptions<Flag extends string = ChatFlag> {
-  /** `ws://` or `wss://` URL (socketio: also `http(s)://`, with no path). Required. */
-  url: string;
+  /**
+   * `ws://` or `wss://` URL (socketio: also `http(s)://`, with no path), or a list of
+   * them: each pass tries them in order the first time, then the last one that worked
+   * first, with no delay between them (the backoff applies between passes). Required.
+   */
+  url: string | readonly string[];
   /** Wire protocol. Default `"calimero"`. */
   protocol?: Protocol;
   /**
@@ -411,6 +415,10 @@ export interface Stats {
   /** `execute()` calls awaiting their reply (sent or queued). */
   readonly executesPending: number;
   readonly subscriptions: readonly string[];
+  /** The URL in use or being tried (without the token); `null` before the first attempt. */
+  readonly url: string | null;
+  /** Failed connect attempts per URL. */
+  readonly urlFailures: { readonly [url: string]: number };
   /** The last round trip (ms), `null` before the first. */
   readonly lastRttMs: number | null;
   /** End-to-end latency corrected by the clock offset. */

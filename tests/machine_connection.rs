@@ -975,3 +975,42 @@ fn the_next_deadline_names_its_timer() {
     h.close();
     assert_eq!(h.m.next_timer(), None, "closed: no timer");
 }
+
+// ----- several URLs -----
+
+#[test]
+fn a_url_list_fails_over_within_a_pass_and_backs_off_between_passes() {
+    let mut o = calimero_opts();
+    o.url = vec!["ws://a/ws".into(), "ws://b/ws".into(), "ws://c/ws".into()];
+    let mut h = Harness::new(o);
+    h.connect();
+    assert_eq!(h.take().iter().filter_map(|a| if let Action::OpenSocket(u) = a { Some(u.clone()) } else { None }).collect::<Vec<_>>(), ["ws://a/ws"]);
+    h.on_close(1006);
+    assert_eq!(opens_to(&h.take()), ["ws://b/ws"], "the next URL at once, no backoff");
+    h.on_close(1006);
+    assert_eq!(opens_to(&h.take()), ["ws://c/ws"]);
+    h.on_close(1006);
+    assert!(opens_to(&h.take()).is_empty(), "the pass is over: the backoff applies");
+    assert_eq!(h.m.retries(), 1, "one pass, one retry");
+    h.next_timer();
+    let next = opens_to(&h.take());
+    assert_eq!(next.len(), 1, "a new pass (every URL set aside: all are tried again)");
+    h.on_open();
+    let good = next[0].clone();
+    assert_eq!(h.m.current_url(), Some(good.as_str()));
+    assert_eq!(h.m.url_failures().map(|(_, n)| n).sum::<u64>(), 3);
+    // A drop: the next pass starts with the URL that worked.
+    h.advance_by(6000.0);
+    h.on_close(1006);
+    while opens_to(&h.take()).is_empty() {
+        h.next_timer();
+        if let Some(Action::OpenSocket(u)) = h.history.last().map(|(_, a)| a.clone()) {
+            assert_eq!(u, good, "the last good URL first");
+            break;
+        }
+    }
+}
+
+fn opens_to(acts: &[Action<String>]) -> Vec<String> {
+    acts.iter().filter_map(|a| if let Action::OpenSocket(u) = a { Some(u.clone()) } else { None }).collect()
+}

@@ -88,7 +88,8 @@ impl Backoff {
     /// A connection opened at `opened_at` is still open at `now`: once it has been
     /// up `min_uptime_ms`, the counter resets.
     pub(crate) fn check_uptime(&mut self, opened_at: f64, now: f64) {
-        if now - opened_at >= self.cfg.min_uptime_ms {
+        // The same sum as the deadline below, so the timer that fires at it sees it reached.
+        if now >= opened_at + self.cfg.min_uptime_ms {
             self.retries = 0;
             self.stable = true;
         }

@@ -1,12 +1,13 @@
 //! The connection: what state the socket is in ([`Conn`]) and what the app sees of it
-//! ([`Status`]), when to retry ([`backoff`]) and how a dead socket is noticed
-//! ([`heartbeat`]).
+//! ([`Status`]), when to retry ([`backoff`]), which server to try ([`urls`]) and how a
+//! dead socket is noticed ([`heartbeat`]).
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
 pub(crate) mod backoff;
 pub(crate) mod heartbeat;
+pub(crate) mod urls;
 
 use crate::engine::time::{Duration, Instant};
 

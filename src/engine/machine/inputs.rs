@@ -247,6 +247,7 @@ impl<P: Clone> Machine<P> {
             return;
         };
         self.conn = Conn::Open { since: now };
+        self.urls.opened();
         self.set_status(Status::Open);
         if retry {
             self.stats.reconnects += 1;
@@ -324,7 +325,7 @@ impl<P: Clone> Machine<P> {
         match self.conn {
             Conn::Connecting { .. } => {
                 let msg = crate::cat!("connect attempt failed (close code ", code, reason_suffix(reason), ")");
-                self.lost(now, SdkError::new(ErrorCode::ConnectFailed, msg).with_close_code(code));
+                self.attempt_failed(now, SdkError::new(ErrorCode::ConnectFailed, msg).with_close_code(code));
             }
             #[cfg(feature = "socketio")]
             Conn::Open { .. } if self.session.server_left_all => self.server_closed(now, code),

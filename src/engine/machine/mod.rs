@@ -32,6 +32,7 @@ pub mod timers;
 
 pub use crate::engine::connection::backoff::{EARLY_CEILING_MS, EARLY_RETRIES, FIRST_SPREAD_MS, RESTART_SPREAD_MS};
 pub use crate::engine::connection::heartbeat::FIRST_PROBE_DELAY_MS;
+pub use crate::engine::connection::urls::SET_ASIDE_MS;
 pub use crate::engine::connection::Status;
 pub use crate::engine::subscriptions::executes::{DEFAULT_EXECUTE_TIMEOUT_MS, MAX_PENDING_EXECUTES};
 pub use crate::engine::subscriptions::replay::PROBE_REPLAY_WINDOW_MS;
@@ -159,6 +160,7 @@ pub struct Machine<P> {
     hidden: bool,
     backoff: Backoff,
     rng: Rng,
+    urls: crate::engine::connection::urls::Urls,
     heartbeat: Heartbeat,
     // subscriptions
     traits: Traits,
@@ -231,6 +233,7 @@ impl<P: Clone> Machine<P> {
             hidden: false,
             backoff,
             rng: Rng::new(seed),
+            urls: crate::engine::connection::urls::Urls::new(opts.url.clone()),
             heartbeat: Heartbeat::new(opts.heartbeat_interval_ms, opts.heartbeat_timeout_ms),
             subs,
             #[cfg(feature = "socketio")]
@@ -359,6 +362,16 @@ impl<P: Clone> Machine<P> {
     /// `execute()` calls awaiting their reply.
     pub fn executes_pending(&self) -> usize {
         self.executes.len()
+    }
+
+    /// The URL in use or being tried (without the token), once an attempt was made.
+    pub fn current_url(&self) -> Option<&str> {
+        self.urls.current()
+    }
+
+    /// Failed attempts per URL, in the `url` option's order.
+    pub fn url_failures(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.urls.failures()
     }
 
     /// Retries made since the last stable connection.

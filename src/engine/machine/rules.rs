@@ -25,7 +25,7 @@ impl<P: Clone> Machine<P> {
             Conn::Connecting { started, .. } if (started + Duration(self.opts.connect_timeout_ms)).reached(now) => {
                 self.actions.push_back(Action::CloseSocket(4002, "connect timeout"));
                 let msg = crate::cat!("connect attempt timed out after ", num(self.opts.connect_timeout_ms), " ms");
-                self.lost(now, SdkError::new(ErrorCode::ConnectFailed, msg));
+                self.attempt_failed(now, SdkError::new(ErrorCode::ConnectFailed, msg));
             }
             Conn::Waiting { until } if until.reached(now) && !self.hidden => self.start_attempt(now, true),
             Conn::Open { since } => {
@@ -144,13 +144,31 @@ impl<P: Clone> Machine<P> {
         self.session.server_left_all = false;
         self.conn = Conn::Connecting { started: now, retry };
         self.stats.connect_attempts += 1;
-        let url = self.protocol.connect_url(&self.opts.url, self.opts.token.as_deref());
+        let base = self.urls.next(now, &mut self.rng).to_string();
+        let url = self.protocol.connect_url(&base, self.opts.token.as_deref());
         self.actions.push_back(Action::OpenSocket(url));
         self.set_status(if retry || self.backoff.retries() > 0 { Status::Reconnecting } else { Status::Connecting });
     }
 
-    /// The connection is gone without the app asking: report and plan a retry.
+    /// A connect attempt failed: the next URL of the pass is tried at once (with several
+    /// URLs); at the end of a pass the backoff applies ([`Machine::lost`]).
+    pub(super) fn attempt_failed(&mut self, now: Instant, err: SdkError) {
+        let Conn::Connecting { retry, .. } = self.conn else {
+            return self.lost(now, err);
+        };
+        if self.urls.failed(now) {
+            self.clear_connection_state();
+            self.error(err);
+            self.start_attempt(now, retry);
+        } else {
+            self.lost(now, err);
+        }
+    }
+
+    /// The connection is gone without the app asking: report and plan a retry (a new
+    /// pass over the URLs).
     pub(super) fn lost(&mut self, now: Instant, err: SdkError) {
+        self.urls.lost();
         let restart = err.close_code.is_some_and(crate::engine::connection::backoff::announces_restart);
         self.clear_connection_state();
         self.error(err);

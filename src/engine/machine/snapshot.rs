@@ -59,6 +59,15 @@ pub fn stats_json<P: Clone>(m: &mut Machine<P>, now: f64, memory_bytes: f64) -> 
         }
     });
     o.strs("subscriptions", m.subscriptions().iter().map(|s| s.as_str()));
+    match m.current_url() {
+        Some(url) => o.str("url", url),
+        None => o.raw("url", "null"),
+    };
+    o.obj("urlFailures", |f| {
+        for (url, n) in m.url_failures() {
+            f.num(url, n as f64);
+        }
+    });
     o.opt("lastRttMs", m.last_rtt_ms()).num("memoryBytes", memory_bytes);
     let lat = m.latency();
     summary(&mut o, "latency", &lat.corrected.summary());

@@ -79,16 +79,8 @@ pub fn at_least(key: &'static str, v: f64, other: &str, min: f64) -> Result<(), 
 /// namespaces, each `/`-prefixed without a comma.
 #[cfg(feature = "socketio")]
 pub fn check_socketio(o: &super::Options) -> Result<(), OptionError> {
-    let lower = o.url.to_ascii_lowercase();
-    let rest = ["http://", "https://", "ws://", "wss://"].iter().find_map(|p| lower.strip_prefix(p));
-    let bad = |why: &str| OptionError::type_error("url", crate::cat!(why, ", got ", quoted(&o.url)));
-    let Some(rest) = rest.filter(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace)) else {
-        return Err(bad("must be an http(s):// or ws(s):// URL with a host"));
-    };
-    let path_start = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let tail = crate::engine::json::reader::slice(rest, path_start, rest.len());
-    if !(tail.is_empty() || tail == "/") {
-        return Err(bad("must carry no path, query or fragment: the Engine.IO endpoint is the path option, rooms and tenants are namespaces, parameters are query"));
+    for url in &o.url {
+        check_socketio_url(url)?;
     }
     if !o.context_ids.is_empty() {
         return Err(OptionError::type_error("contextIds", "is not used by protocol \"socketio\": list the namespaces to join in namespaces"));
@@ -98,6 +90,22 @@ pub fn check_socketio(o: &super::Options) -> Result<(), OptionError> {
     }
     for ns in &o.namespaces {
         crate::engine::protocols::socketio::check_namespace(ns).map_err(|m| OptionError::type_error("namespaces", m))?;
+    }
+    Ok(())
+}
+
+#[cfg(feature = "socketio")]
+fn check_socketio_url(url: &str) -> Result<(), OptionError> {
+    let lower = url.to_ascii_lowercase();
+    let rest = ["http://", "https://", "ws://", "wss://"].iter().find_map(|p| lower.strip_prefix(p));
+    let bad = |why: &str| OptionError::type_error("url", crate::cat!(why, ", got ", quoted(url)));
+    let Some(rest) = rest.filter(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace)) else {
+        return Err(bad("must be an http(s):// or ws(s):// URL with a host"));
+    };
+    let path_start = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let tail = crate::engine::json::reader::slice(rest, path_start, rest.len());
+    if !(tail.is_empty() || tail == "/") {
+        return Err(bad("must carry no path, query or fragment: the Engine.IO endpoint is the path option, rooms and tenants are namespaces, parameters are query"));
     }
     Ok(())
 }

@@ -106,7 +106,7 @@ macro_rules! declare_options {
             pub fn defaults(url: &str, profile: Profile) -> Self {
                 #[allow(unused_mut)]
                 let mut o = Options { $( $field: $default, )* };
-                o.url = url.to_string();
+                o.url = alloc::vec![url.to_string()];
                 $( $( if profile == Profile::$profile { o.$field = $pval; } )* )*
                 o
             }
@@ -133,9 +133,9 @@ macro_rules! declare_options {
 }
 
 declare_options! {
-    "url" url: String = String::new();
-        read string, check (), ts "string", default "required";
-        "`ws://` or `wss://` URL."
+    "url" url: Vec<String> = Vec::new();
+        read urls, check (), ts "string | readonly string[]", default "required";
+        "`ws://` or `wss://` URL, or a list of them (failover)."
     "protocol" protocol: ProtocolKind = ProtocolKind::first();
         read protocol, check (), ts "Protocol", default "\"calimero\"";
         "Wire protocol: `\"calimero\"` or `\"json\"`."
@@ -286,7 +286,9 @@ impl Options {
             #[cfg(feature = "socketio")]
             check::check_socketio(self)?;
         } else {
-            check_url(&self.url)?;
+            for url in &self.url {
+                check_url(url)?;
+            }
             if self.namespaces.len() != 1 || self.namespaces[0] != "/" {
                 return Err(OptionError::type_error("namespaces", "is for protocol \"socketio\"; this protocol subscribes to contextIds"));
             }
@@ -308,15 +310,16 @@ impl Options {
 pub fn read_options(text: &str) -> Result<Options, OptionError> {
     let mut members = value::members(text, KNOWN)?;
     let mut take = |name: &str| members.iter().position(|(k, _)| *k == name).map(|i| members.remove(i).1);
-    let url = match take("url") {
-        Some(v) => value::string(v, "url")?,
+    let urls = match take("url") {
+        Some(v) => value::urls(v, "url")?,
         None => return Err(OptionError::type_error("url", "is required")),
     };
     let profile = match take("profile") {
         None => Profile::Default,
         Some(v) => value::profile(v, "profile")?,
     };
-    let mut o = Options::defaults(&url, profile);
+    let mut o = Options::defaults(&urls[0], profile);
+    o.url = urls;
     for (key, v) in members {
         o.set(key, v)?;
     }

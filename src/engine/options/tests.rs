@@ -83,14 +83,16 @@ fn wrong_types_are_type_errors_naming_the_option_and_the_type() {
     assert_eq!(err(r#"{"url":"ws://h","refreshRules":{"A":"x"}}"#), (Type, "refreshRules", "must be an array of strings, got string".into()));
     assert_eq!(err(r#"{"url":"ws://h","refreshRules":[]}"#), (Type, "refreshRules", "must be an object of kind: [flags], got an array".into()));
     assert_eq!(err(r#"{"url":"ws://h","pingMessage":3}"#), (Type, "pingMessage", "must be a string or an object, got number".into()));
-    assert_eq!(err(r#"{"url":null}"#), (Type, "url", "must be a string, got null".into()));
+    assert_eq!(err(r#"{"url":null}"#), (Type, "url", "must be a string or an array of strings, got null".into()));
+    assert_eq!(err(r#"{"url":[]}"#), (Type, "url", "must not be an empty list".into()));
+    assert_eq!(err(r#"{"url":["ws://a","http://b"]}"#).1, "url", "every entry is checked");
     assert_eq!(err(r#"{}"#), (Type, "url", "is required".into()));
 }
 
 #[test]
 fn values_json_cannot_carry_arrive_as_markers() {
     assert_eq!(err("{\"url\":\"ws://h\",\"batchWindowMs\":\"\\u0000function\"}"), (Type, "batchWindowMs", "must be a number, got function".into()));
-    assert_eq!(err("{\"url\":\"\\u0000symbol\"}"), (Type, "url", "must be a string, got symbol".into()));
+    assert_eq!(err("{\"url\":\"\\u0000symbol\"}"), (Type, "url", "must be a string or an array of strings, got symbol".into()));
     let (kind, option, _) = err("{\"url\":\"ws://h\",\"batchWindowMs\":\"\\u0000NaN\"}");
     assert_eq!((kind, option), (Range, "batchWindowMs"));
     let o = read_options("{\"url\":\"ws://h\",\"reconnectMaxAttempts\":\"\\u0000Infinity\"}").unwrap();

@@ -159,6 +159,17 @@ pub fn string(v: Val<'_>, key: &'static str) -> Result<String, OptionError> {
     }
 }
 
+/// `url`: one URL, or a non-empty list of them.
+pub fn urls(v: Val<'_>, key: &'static str) -> Result<Vec<String>, OptionError> {
+    match v {
+        Val::Str(s) => Ok(alloc::vec![s]),
+        Val::List(Ok(list)) if !list.is_empty() => Ok(list),
+        Val::List(Ok(_)) => Err(OptionError::type_error(key, "must not be an empty list")),
+        Val::List(Err((i, t))) => Err(OptionError::type_error(key, crate::cat!("item ", i, " must be a string, got ", t))),
+        v => Err(v.wrong(key, "a string or an array of strings")),
+    }
+}
+
 /// A string option whose default is none.
 pub fn some_string(v: Val<'_>, key: &'static str) -> Result<Option<String>, OptionError> {
     string(v, key).map(Some)
