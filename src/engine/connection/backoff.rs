@@ -5,11 +5,14 @@
 //!   about half of it), [`RESTART_SPREAD_MS`] for a close that announces a restart or
 //!   an overload (1001 going away, 1012 service restart, 1013 try again later), so that
 //!   a whole fleet of clients dropped at once does not come back in the same instant.
-//! - Retry `n` >= 2 (counted since the last stable connection) waits a draw in
-//!   `[c/2, c)` with `c = min(max, initial * multiplier^(n-1))` ("equal jitter": never
-//!   bunched at zero, never all at the ceiling), and `c` is also held under
-//!   [`EARLY_CEILING_MS`] for the first [`EARLY_RETRIES`] retries, so that a client is
-//!   never left waiting long after a server that was down for a minute is back.
+//! - Retry `n` >= 2 (counted since the last stable connection) waits `b * U[0.5, 1.5)`
+//!   where `b` is how long the outage has lasted so far, at least [`FLOOR_MS`] and at
+//!   most `c = min(max, initial * multiplier^(n-1))`, `c` also held under
+//!   [`EARLY_CEILING_MS`] for the first [`EARLY_RETRIES`] retries. Waiting in proportion
+//!   to the outage spreads a fleet's retries as the outage goes on (a server down 2 s is
+//!   retried within about 2 s, one down 20 s within about 8 s), and the ceiling keeps a
+//!   client from waiting long after a server that was down for a minute is back. The
+//!   storm bench (`bench/storm`, BENCHMARKS.md) measures the figures.
 //! - A connection counts as stable once it has stayed open `min_uptime_ms`; only then
 //!   does the retry counter reset, so a server that accepts and drops at once keeps
 //!   being backed off.
@@ -45,8 +48,11 @@ pub const FIRST_SPREAD_MS: f64 = 800.0;
 pub const RESTART_SPREAD_MS: f64 = 5000.0;
 /// The ceiling of the first [`EARLY_RETRIES`] delays, whatever `reconnectMaxDelayMs`.
 pub const EARLY_CEILING_MS: f64 = 8000.0;
+/// The shortest base of a retry after the first (the delay is half to one and a half
+/// times its base).
+pub const FLOOR_MS: f64 = 500.0;
 /// How many retries the early ceiling holds for.
-pub const EARLY_RETRIES: u32 = 8;
+pub const EARLY_RETRIES: u32 = 12;
 
 /// Whether a close code announces a restart or an overload.
 pub(crate) fn announces_restart(code: u16) -> bool {
@@ -72,11 +78,13 @@ pub(crate) struct Backoff {
     retries: u32,
     /// Whether the last connection stayed up long enough to count as stable.
     stable: bool,
+    /// When the outage (the first retry since the last stable connection) began.
+    outage_since: f64,
 }
 
 impl Backoff {
     pub(crate) fn new(cfg: BackoffConfig) -> Self {
-        Backoff { cfg, retries: 0, stable: false }
+        Backoff { cfg, retries: 0, stable: false, outage_since: 0.0 }
     }
 
     /// `connect()` by the app starts afresh.
@@ -106,13 +114,16 @@ impl Backoff {
 
     /// Plans the next retry: `None` when the attempts are used up, else the delay.
     /// `restart`: the close announced a restart or an overload (1001, 1012, 1013).
-    pub(crate) fn next_delay(&mut self, rng: &mut Rng, restart: bool) -> Option<f64> {
+    pub(crate) fn next_delay(&mut self, rng: &mut Rng, restart: bool, now: f64) -> Option<f64> {
         if (self.retries as f64) >= self.cfg.max_attempts {
             return None;
         }
         let first_of_outage = self.stable && self.retries == 0;
         self.stable = false;
         self.retries += 1;
+        if first_of_outage || self.retries == 1 {
+            self.outage_since = now;
+        }
         if first_of_outage {
             let window = if restart { RESTART_SPREAD_MS } else { FIRST_SPREAD_MS };
             return Some(rng.next_f64() * window);
@@ -122,7 +133,12 @@ impl Backoff {
         if self.retries <= EARLY_RETRIES {
             ceiling = ceiling.min(EARLY_CEILING_MS.max(self.cfg.initial_ms));
         }
-        Some(ceiling * (0.5 + 0.5 * rng.next_f64()))
+        // In proportion to how long the outage has lasted (a server down for 2 s is
+        // retried within about 2 s, one down for 20 s within about 20 s), under the
+        // ceiling, never below the floor.
+        let elapsed = (now - self.outage_since).max(0.0);
+        let base = elapsed.max(FLOOR_MS).min(ceiling);
+        Some(base * (0.5 + rng.next_f64()))
     }
 
     /// Retries started since the last stable connection.
@@ -146,14 +162,18 @@ mod tests {
     }
 
     #[test]
-    fn equal_jitter_under_an_exponential_ceiling_held_low_early() {
+    fn delays_follow_the_outage_under_an_exponential_ceiling_held_low_early() {
         let mut rng = Rng::new(42);
         let mut b = Backoff::new(cfg(f64::INFINITY));
         // Not stable before: retry 1 is already a backed-off one.
-        let ceilings = [1000.0, 2000.0, 4000.0, 8000.0, 8000.0, 8000.0, 8000.0, 8000.0, 30000.0, 30000.0];
-        for c in ceilings {
-            let d = b.next_delay(&mut rng, false).unwrap();
-            assert!((c / 2.0..c).contains(&d), "{d} not in [{}, {c})", c / 2.0);
+        let mut now = 0.0;
+        for n in 1..=16u32 {
+            let d = b.next_delay(&mut rng, false, now).unwrap();
+            let exp = (1000.0 * 2f64.powi(n as i32 - 1)).min(30_000.0);
+            let c = if n <= EARLY_RETRIES { exp.min(EARLY_CEILING_MS) } else { exp };
+            let base = now.max(FLOOR_MS).min(c);
+            assert!((base * 0.5..base * 1.5).contains(&d), "retry {n} at {now}: {d} not in [{}, {})", base * 0.5, base * 1.5);
+            now += d + 10.0;
         }
     }
 
@@ -164,10 +184,10 @@ mod tests {
         for _ in 0..2000 {
             let mut b = Backoff::new(cfg(f64::INFINITY));
             b.check_uptime(0.0, 5000.0);
-            ordinary.push(b.next_delay(&mut rng, false).unwrap());
+            ordinary.push(b.next_delay(&mut rng, false, 0.0).unwrap());
             let mut b = Backoff::new(cfg(f64::INFINITY));
             b.check_uptime(0.0, 5000.0);
-            restart.push(b.next_delay(&mut rng, true).unwrap());
+            restart.push(b.next_delay(&mut rng, true, 0.0).unwrap());
         }
         let under = |v: &[f64], x: f64| v.iter().filter(|&&d| d < x).count();
         assert!(ordinary.iter().all(|&d| (0.0..FIRST_SPREAD_MS).contains(&d)));
@@ -183,7 +203,7 @@ mod tests {
         let mut rng = Rng::new(1);
         let mut b = Backoff::new(cfg(f64::INFINITY));
         for _ in 0..4 {
-            b.next_delay(&mut rng, false);
+            b.next_delay(&mut rng, false, 0.0);
             b.check_uptime(0.0, 100.0); // opened, dropped after 100 ms
         }
         assert_eq!(b.retries(), 4);
@@ -195,11 +215,11 @@ mod tests {
     fn gives_up_after_max_attempts() {
         let mut rng = Rng::new(1);
         let mut b = Backoff::new(cfg(3.0));
-        assert!(b.next_delay(&mut rng, false).is_some());
-        assert!(b.next_delay(&mut rng, false).is_some());
-        assert!(b.next_delay(&mut rng, false).is_some());
-        assert_eq!(b.next_delay(&mut rng, false), None);
+        assert!(b.next_delay(&mut rng, false, 0.0).is_some());
+        assert!(b.next_delay(&mut rng, false, 0.0).is_some());
+        assert!(b.next_delay(&mut rng, false, 0.0).is_some());
+        assert_eq!(b.next_delay(&mut rng, false, 0.0), None);
         b.reset();
-        assert!(b.next_delay(&mut rng, false).is_some());
+        assert!(b.next_delay(&mut rng, false, 0.0).is_some());
     }
 }

@@ -177,7 +177,7 @@ impl<P: Clone> Machine<P> {
             self.set_status(Status::Closed);
             return;
         }
-        match self.backoff.next_delay(&mut self.rng, restart) {
+        match self.backoff.next_delay(&mut self.rng, restart, now.ms()) {
             Some(delay) => {
                 self.conn = Conn::Waiting { until: now + Duration(delay) };
                 self.set_status(Status::Reconnecting);
