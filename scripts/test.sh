@@ -93,7 +93,26 @@ main_sio_pid=$SIO_PID
 start_socketio --recovery 60000
 recovery_sio_pid=$SIO_PID
 export SDK_SOCKETIO_RECOVERY_SERVER="127.0.0.1:$SIO_PORT"
-stop_socketio_both() { SIO_PID=$main_sio_pid stop_socketio; SIO_PID=$recovery_sio_pid stop_socketio; }
+# tests/browser_fleet.rs: a second local event server (a Calimero pair), and a socket.io
+# cluster of two servers sharing a real redis-server through the Redis adapter.
+main_server_pid=$SERVER_PID main_server_port=$SERVER_PORT
+start_server
+second_server_pid=$SERVER_PID
+export SDK_TEST_SERVER2="127.0.0.1:$SERVER_PORT"
+SERVER_PID=$main_server_pid SERVER_PORT=$main_server_port
+start_redis
+start_socketio --redis "$REDIS_URL" --name A
+cluster_a_pid=$SIO_PID
+export SDK_CLUSTER_A="127.0.0.1:$SIO_PORT"
+start_socketio --redis "$REDIS_URL" --name B
+cluster_b_pid=$SIO_PID
+export SDK_CLUSTER_B="127.0.0.1:$SIO_PORT"
+stop_socketio_both() {
+  local p
+  for p in $main_sio_pid $recovery_sio_pid $cluster_a_pid $cluster_b_pid; do SIO_PID=$p stop_socketio; done
+  SERVER_PID=$second_server_pid stop_server
+  stop_redis
+}
 trap 'stop_server; stop_fastapi; stop_socketio_both; stop_socketio_py' EXIT
 export WASM_BINDGEN_TEST_TIMEOUT=120
 ENGINE_TIMES=()
