@@ -28,7 +28,7 @@ async fn connect_close_cycles_and_reconnects_leak_nothing() {
 
     // 100 reconnects of one manager (first: a thousand aborted handshakes make the
     // browser itself slow down new connections to the host).
-    let m = manager(&s, &format!(r#""contextIds":["{c}"],"reconnectMinUptimeMs":0"#));
+    let m = manager(&s, &format!(r#""contextIds":["{c}"],"reconnectMinUptimeMs":0,"reconnectInitialDelayMs":50"#));
     m.connect();
     assert!(wait_status(&m, "open", 5000.0).await);
     let mem_before = memory(&m);

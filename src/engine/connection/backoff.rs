@@ -1,9 +1,9 @@
 //! Reconnect timing: herd-safe and still fast.
 //!
 //! - The first retry after a connection that had been stable is spread uniformly over a
-//!   window: [`FIRST_SPREAD_MS`] for an ordinary close (a lone client's blip reopens in
-//!   about half of it), [`RESTART_SPREAD_MS`] for a close that announces a restart or
-//!   an overload (1001 going away, 1012 service restart, 1013 try again later), so that
+//!   window of `initial` times [`FIRST_SPREAD`] for an ordinary close (a lone client's
+//!   blip reopens in about half of it), [`RESTART_SPREAD`] for a close that announces a
+//!   restart or an overload (1001 going away, 1012 service restart, 1013 try again later), so that
 //!   a whole fleet of clients dropped at once does not come back in the same instant.
 //! - Retry `n` >= 2 (counted since the last stable connection) waits `b * U[0.5, 1.5)`
 //!   where `b` is how long the outage has lasted so far, at least [`FLOOR_MS`] and at
@@ -41,11 +41,15 @@ impl Rng {
 }
 
 /// The window the first retry after a stable connection is spread over, for an
-/// ordinary close.
-pub const FIRST_SPREAD_MS: f64 = 800.0;
+/// ordinary close, in units of `reconnectInitialDelayMs`.
+pub const FIRST_SPREAD: f64 = 0.8;
 /// The same window for a close that announces a restart or an overload (1001, 1012,
 /// 1013): a fleet's clients all dropped at once come back spread over it.
-pub const RESTART_SPREAD_MS: f64 = 5000.0;
+pub const RESTART_SPREAD: f64 = 5.0;
+/// [`FIRST_SPREAD`] with the default `reconnectInitialDelayMs` (1000).
+pub const FIRST_SPREAD_MS: f64 = FIRST_SPREAD * 1000.0;
+/// [`RESTART_SPREAD`] with the default `reconnectInitialDelayMs` (1000).
+pub const RESTART_SPREAD_MS: f64 = RESTART_SPREAD * 1000.0;
 /// The ceiling of the first [`EARLY_RETRIES`] delays, whatever `reconnectMaxDelayMs`.
 pub const EARLY_CEILING_MS: f64 = 8000.0;
 /// The shortest base of a retry after the first (the delay is half to one and a half
@@ -125,8 +129,8 @@ impl Backoff {
             self.outage_since = now;
         }
         if first_of_outage {
-            let window = if restart { RESTART_SPREAD_MS } else { FIRST_SPREAD_MS };
-            return Some(rng.next_f64() * window);
+            let window = if restart { RESTART_SPREAD } else { FIRST_SPREAD };
+            return Some(rng.next_f64() * window * self.cfg.initial_ms);
         }
         let exp = (self.retries - 1).min(1000) as i32;
         let mut ceiling = (self.cfg.initial_ms * crate::engine::float::powi(self.cfg.multiplier, exp)).min(self.cfg.max_ms);

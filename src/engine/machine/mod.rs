@@ -30,7 +30,7 @@ mod sessions;
 pub mod snapshot;
 pub mod timers;
 
-pub use crate::engine::connection::backoff::{EARLY_CEILING_MS, EARLY_RETRIES, FIRST_SPREAD_MS, FLOOR_MS, RESTART_SPREAD_MS};
+pub use crate::engine::connection::backoff::{EARLY_CEILING_MS, EARLY_RETRIES, FIRST_SPREAD, FIRST_SPREAD_MS, FLOOR_MS, RESTART_SPREAD, RESTART_SPREAD_MS};
 pub use crate::engine::connection::heartbeat::FIRST_PROBE_DELAY_MS;
 pub use crate::engine::connection::urls::SET_ASIDE_MS;
 pub use crate::engine::connection::Status;
