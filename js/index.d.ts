@@ -95,6 +95,14 @@ export interface SocketManagerOptions<Flag extends string = ChatFlag> {
   probeEvent?: string;
   /** socketio: the event that answers `probeEvent` (its `_server_timestamp` gives the clock offset). Default `"pong"`. */
   probeReplyEvent?: string;
+  /**
+   * Coalesce the sends of this window (ms) into one frame: json, one JSON array frame of
+   * the sends; socketio, one `sendBatchEvent` whose argument is `[[event, ...args], ...]`
+   * (one namespace per batch). Not for calimero (a `RangeError`). Default `0`.
+   */
+  sendBatchMs?: number;
+  /** socketio: the event that carries a batch of emits. Default `"batch"`. */
+  sendBatchEvent?: string;
   /** socketio: `emitWithAck` rejects (`ackTimeout`) after this long (ms). Default `10000`. */
   ackTimeoutMs?: number;
   /** Quiet time (ms) that closes a batch. Default `100`. */
@@ -522,6 +530,8 @@ export declare class SocketManager<F extends object = Frame, Flag extends string
   execute<T = unknown>(contextId: string, method: string, args?: unknown, options?: ExecuteOptions): Promise<T>;
   /** Drops every queued message (each counted and reported). Returns how many. */
   clearQueue(): number;
+  /** Sends the `sendBatchMs` batch held now (also done on `pagehide` and `close()`). */
+  flush(): void;
   /** Each batch; a returned Promise holds the next batch back. */
   onBatch(cb: BatchCallback<F, Flag>): Unsubscribe;
   /** Every status change. */

@@ -39,7 +39,7 @@ async fn connect_close_cycles_and_reconnects_leak_nothing() {
         assert!(wait_status(&m, "open", 5000.0).await, "reconnect {i} failed");
         let (sockets, listeners, timers) = live();
         assert_eq!(sockets, 1.0, "more than one socket alive after reconnect {i}");
-        assert_eq!(listeners, 3.0, "page listeners multiplied after reconnect {i}");
+        assert_eq!(listeners, 4.0, "page listeners multiplied after reconnect {i}");
         assert!(timers <= 1.0, "more than one timer after reconnect {i}");
     }
     assert_eq!(num(&m.stats(), "reconnects"), 100.0);

@@ -464,3 +464,29 @@ async fn ack_timeouts_run_from_the_call_also_offline() {
     assert!(wait_until(3000.0, || errors.codes().iter().filter(|c| *c == "connectError").count() == 2).await, "tried again: {:?}", errors.codes());
     m.close();
 }
+
+#[wasm_bindgen_test]
+async fn send_batch_ms_sends_one_event_per_window() {
+    let ns = guild();
+    let m = sio_manager(node(), &format!(r#","namespaces":["{ns}"],"sendBatchMs":50"#));
+    m.connect();
+    assert!(wait_joined(&m, &ns).await);
+    assert!(m.emit_on(ns.clone(), JsValue::from_str("a"), Array::of1(&JsValue::from_f64(1.0)), JsValue::UNDEFINED).unwrap());
+    assert!(m.emit_on(ns.clone(), JsValue::from_str("b"), Array::of1(&JsValue::from_f64(2.0)), JsValue::UNDEFINED).unwrap());
+    let received = || async {
+        let st = sio_state(node()).await;
+        Array::from(&get(&st, "received")).iter().filter(|r| get(r, "namespace").as_string().as_deref() == Some(ns.as_str())).collect::<Vec<_>>()
+    };
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = received().await;
+        if !got.is_empty() {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(got.len(), 1, "one event for the window");
+    assert_eq!(get(&got[0], "event").as_string().as_deref(), Some("batch"));
+    assert_eq!(stringify(&get(&got[0], "args")), r#"[[["a",1],["b",2]]]"#);
+    m.close();
+}

@@ -1015,3 +1015,27 @@ fn a_url_list_fails_over_within_a_pass_and_backs_off_between_passes() {
 fn opens_to(acts: &[Action<String>]) -> Vec<String> {
     acts.iter().filter_map(|a| if let Action::OpenSocket(u) = a { Some(u.clone()) } else { None }).collect()
 }
+
+#[test]
+fn send_batch_ms_coalesces_json_sends_into_an_array_frame() {
+    let mut o = json_opts();
+    o.send_batch_ms = 50.0;
+    let mut h = Harness::open(o);
+    assert!(h.send(r#"{"a":1}"#));
+    assert!(h.send("2"));
+    assert!(sends(&h.take()).is_empty());
+    h.advance_by(50.0);
+    assert_eq!(sends(&h.take()), [r#"[{"a":1},2]"#]);
+    // A send that is not JSON goes alone, after the batch.
+    h.send("3");
+    h.send("not json");
+    assert_eq!(sends(&h.take()), ["[3]", "not json"]);
+    // Offline, the batch goes to the queue as one message when its window ends.
+    h.offline();
+    h.send("4");
+    h.send("5");
+    h.advance_by(50.0);
+    assert_eq!(h.m.queued(), 1);
+    let err = calimero_socket::engine::options::read_options(r#"{"url":"ws://h","sendBatchMs":50}"#).unwrap_err();
+    assert_eq!(err.option, "sendBatchMs", "not for calimero");
+}

@@ -314,3 +314,25 @@ fn connect_after_close_retries_a_refused_namespace() {
     h.frame(OPEN);
     assert_eq!(sends(&h.take()), [r#"40{"token":"t"}"#, r#"40/guild/1,{"token":"t"}"#]);
 }
+
+#[test]
+fn send_batch_ms_coalesces_emits_of_one_namespace() {
+    let mut h = joined(r#","sendBatchMs":50"#);
+    assert!(h.m.emit(h.now, "/guild/1", "a", "[1]"));
+    assert!(h.m.emit(h.now, "/guild/1", "b", r#"[{"x":2}]"#));
+    assert!(sends(&h.take()).is_empty(), "held for the window");
+    h.advance_by(50.0);
+    assert_eq!(sends(&h.take()), [r#"42/guild/1,["batch",[["a",1],["b",{"x":2}]]]"#]);
+    // Another namespace, or an emit asking an ack, sends the batch first (order kept).
+    h.m.emit(h.now, "/guild/1", "c", "[]");
+    h.m.emit(h.now, "/", "d", "[]");
+    let id = h.m.emit_with_ack(h.now, "/", "e", "[]", 1000.0);
+    assert_eq!(sends(&h.take()), [r#"42/guild/1,["batch",[["c"]]]"#.to_string(), r#"42["batch",[["d"]]]"#.to_string(), format!(r#"42{id}["e"]"#)]);
+    // flush() and close() send what is held.
+    h.m.emit(h.now, "/", "f", "[]");
+    h.m.flush(h.now);
+    assert_eq!(sends(&h.take()), [r#"42["batch",[["f"]]]"#]);
+    h.m.emit(h.now, "/", "g", "[]");
+    h.close();
+    assert_eq!(sends(&h.take()), [r#"42["batch",[["g"]]]"#], "close() sends the batch before closing");
+}

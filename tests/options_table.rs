@@ -88,6 +88,8 @@ fn every_row_is_read_into_its_own_field() {
     let base = Options::defaults("ws://h", Profile::Default).fields();
     // socketio's own options are read with a socketio manager as the base.
     let sio_base = read_options(r#"{"url":"http://h","protocol":"socketio"}"#).unwrap().fields();
+    // sendBatchMs does not apply to calimero (the default protocol): read with json.
+    let json_base = read_options(r#"{"url":"ws://h","protocol":"json"}"#).unwrap().fields();
     let samples: &[(&str, &str)] = &[
         ("protocol", "\"json\""),
         ("token", "\"t\""),
@@ -108,6 +110,7 @@ fn every_row_is_read_into_its_own_field() {
         ("payloadEncoding", "{\"e\":\"base64json\"}"),
         ("probeEvent", "\"ping\""),
         ("probeReplyEvent", "\"p2\""),
+        ("sendBatchEvent", "\"b2\""),
     ];
     for row in TABLE.iter().filter(|r| r.key != "url") {
         // Numbers: the first candidate inside the option's range and the others' rules.
@@ -117,6 +120,8 @@ fn every_row_is_read_into_its_own_field() {
         };
         let (prefix, base) = if row.doc.starts_with("socketio:") {
             (r#""url":"http://h","protocol":"socketio""#, &sio_base)
+        } else if row.key == "sendBatchMs" {
+            (r#""url":"ws://h","protocol":"json""#, &json_base)
         } else {
             (r#""url":"ws://h""#, &base)
         };

@@ -86,8 +86,9 @@ export function jsonOf(o) {
   });
 }
 
-// Page listeners of one manager: `online`/`offline` on window, `visibilitychange` on
-// document. `on(code)` is called with 1 online, 2 offline, 3 visible, 4 hidden.
+// Page listeners of one manager: `online`/`offline`/`pagehide` on window,
+// `visibilitychange` on document. `on(code)` is called with 1 online, 2 offline, 3
+// visible, 4 hidden, 5 pagehide.
 // `count` says how many were added (for the leak counters); `detach()` removes them.
 export class PageListeners {
   constructor(on) {
@@ -101,6 +102,7 @@ export class PageListeners {
     };
     add(g.window, 'online', 1);
     add(g.window, 'offline', 2);
+    add(g.window, 'pagehide', 5);
     add(g.document, 'visibilitychange', () => (pageVisible() ? 3 : 4));
     this.count = this.added.length;
   }

@@ -191,6 +191,11 @@ impl SocketManager {
         Ok(ok)
     }
 
+    /// Sends the `sendBatchMs` batch held now (also done on `pagehide` and `close()`).
+    pub fn flush(&self) {
+        drive(&self.state, |m, now| m.flush(now));
+    }
+
     /// Drops every queued message (each is counted and reported). Returns how many.
     #[wasm_bindgen(js_name = clearQueue)]
     pub fn clear_queue(&self) -> u32 {
@@ -422,6 +427,7 @@ fn on_page_event(weak: &Weak<RefCell<State>>, ev: PageEvent) {
         PageEvent::Online => m.online(now),
         PageEvent::Offline => m.offline(now),
         PageEvent::Visibility(v) => m.visibility(now, v),
+        PageEvent::Hide => m.flush(now),
     });
 }
 

@@ -1,4 +1,4 @@
-//! Page-level listeners (`online`, `offline`, `visibilitychange`), added and removed by
+//! Page-level listeners (`online`, `offline`, `pagehide`, `visibilitychange`), added and removed by
 //! `PageListeners` in `helpers.js` around one Rust closure. [`PageEvents`] owns both;
 //! its `Drop` removes the listeners first, then frees the closure.
 
@@ -27,6 +27,8 @@ pub enum PageEvent {
     Online,
     Offline,
     Visibility(bool),
+    /// The page is being left (or frozen for the back/forward cache).
+    Hide,
 }
 
 /// The page listeners of one manager.
@@ -44,6 +46,7 @@ impl PageEvents {
             on(match code {
                 1 => PageEvent::Online,
                 2 => PageEvent::Offline,
+                5 => PageEvent::Hide,
                 c => PageEvent::Visibility(c == 3),
             })
         });

@@ -36,6 +36,7 @@ impl<P: Clone> Machine<P> {
     /// batch is still delivered.
     pub fn close(&mut self, now: f64) {
         let now = Instant(now);
+        self.flush_batched(now);
         if self.conn.has_socket() {
             self.actions.push_back(Action::CloseSocket(1000, "closed by the app"));
         }
@@ -100,9 +101,53 @@ impl<P: Clone> Machine<P> {
     pub fn send(&mut self, now: f64, text: String) -> bool {
         let now = Instant(now);
         self.advance(now);
-        let ok = self.send_tagged(now, text, 0);
+        let ok = if self.opts.send_batch_ms > 0.0 && !self.conn.is_over() && self.batches_sends(now, None, &text) {
+            self.out_batch.push(now, self.opts.send_batch_ms, None, text);
+            true
+        } else {
+            self.flush_batched(now);
+            self.send_tagged(now, text, 0)
+        };
         self.advance(now);
         ok
+    }
+
+    /// Whether a send of JSON `item` for `scope` joins the `sendBatchMs` batch (it must be
+    /// JSON; a batch that cannot take it is sent first).
+    pub(super) fn batches_sends(&mut self, now: Instant, scope: Option<&str>, item: &str) -> bool {
+        if crate::engine::json::reader::validate(item).is_err() {
+            return false;
+        }
+        if !self.out_batch.accepts(scope) {
+            self.flush_batched(now);
+        }
+        true
+    }
+
+    /// `flush()`: the sends of the `sendBatchMs` window go out now (also on `pagehide`
+    /// and `close()`).
+    pub fn flush(&mut self, now: f64) {
+        let now = Instant(now);
+        self.flush_batched(now);
+        self.advance(now);
+    }
+
+    /// Sends the batch held, if any: json, one array frame; socketio, one event.
+    pub(super) fn flush_batched(&mut self, now: Instant) {
+        let Some((scope, array, n)) = self.out_batch.take() else { return };
+        let _ = n;
+        match scope {
+            #[cfg(feature = "socketio")]
+            Some(scope) => {
+                let event = self.opts.send_batch_event.clone();
+                self.emit_now(now, &scope, &event, &crate::cat!("[", array, "]"));
+            }
+            #[cfg(not(feature = "socketio"))]
+            Some(_) => {}
+            None => {
+                self.send_tagged(now, array, 0);
+            }
+        }
     }
 
     /// The app's `send(value)`: `text` is the string itself (`is_string`) or the value's

@@ -172,6 +172,8 @@ pub struct Machine<P> {
     recovery: crate::engine::subscriptions::recovery::Recovery,
     /// Ids of binary emits (sent or queued) whose attachments the web layer keeps.
     attached_tags: Vec<u64>,
+    /// The sends of the current `sendBatchMs` window.
+    out_batch: crate::engine::delivery::out_batch::OutBatch,
     executes: Executes,
     replay: Replay,
     // delivery
@@ -239,6 +241,7 @@ impl<P: Clone> Machine<P> {
             #[cfg(feature = "socketio")]
             recovery: Default::default(),
             attached_tags: Vec::new(),
+            out_batch: Default::default(),
             executes: Executes::default(),
             replay: Replay::default(),
             batcher,
@@ -410,6 +413,7 @@ impl<P: Clone> Machine<P> {
         t.set(Timer::Metrics, self.watch.next_metrics_at);
         t.set(Timer::Execute, self.executes.deadline());
         t.set(Timer::RoundTrip, if self.conn.is_open() { self.session.next_round_trip } else { None });
+        t.set(Timer::SendBatch, self.out_batch.deadline());
     }
 
     fn set_status(&mut self, s: Status) {

@@ -47,6 +47,9 @@ impl<P: Clone> Machine<P> {
             self.exec_dropped(g);
         }
         self.expire_executes(now);
+        if self.out_batch.deadline().is_some_and(|d| d.reached(now)) {
+            self.flush_batched(now);
+        }
         #[cfg(feature = "socketio")]
         self.round_trip_due(now);
         if let Some(batch) = self.batcher.poll(now.ms()) {

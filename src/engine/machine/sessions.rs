@@ -78,6 +78,32 @@ impl<P: Clone> Machine<P> {
     pub fn emit_attached(&mut self, now: f64, scope: &str, event: &str, args_json: &str, sizes: &[usize]) -> u64 {
         let now = Instant(now);
         self.advance(now);
+        if self.opts.send_batch_ms > 0.0 && sizes.is_empty() && !self.conn.is_over() {
+            // Batched: checked as a packet of its own now, sent within the batch later.
+            match self.emit_text(scope, event, args_json, None, sizes) {
+                Err(e) => {
+                    self.error(e);
+                    self.advance(now);
+                    return 0;
+                }
+                Ok(_) => {
+                    let inner = args_json.trim().strip_prefix('[').and_then(|a| a.strip_suffix(']')).unwrap_or("").trim();
+                    let mut item = String::from("[");
+                    crate::engine::json::reader::write_string(&mut item, event);
+                    if !inner.is_empty() {
+                        item.push(',');
+                        item.push_str(inner);
+                    }
+                    item.push(']');
+                    if self.batches_sends(now, Some(scope), &item) {
+                        self.out_batch.push(now, self.opts.send_batch_ms, Some(scope), item);
+                        self.advance(now);
+                        return 1;
+                    }
+                }
+            }
+        }
+        self.flush_batched(now);
         let id = if sizes.is_empty() { 0 } else { self.subs.next_id() };
         let sent = match self.emit_text(scope, event, args_json, None, sizes) {
             Ok(text) => self.send_scoped(now, text, id, scope),
@@ -107,6 +133,7 @@ impl<P: Clone> Machine<P> {
     pub fn emit_with_ack_attached(&mut self, now: f64, scope: &str, event: &str, args_json: &str, sizes: &[usize], timeout_ms: f64) -> u64 {
         let now = Instant(now);
         self.advance(now);
+        self.flush_batched(now);
         let id = self.subs.next_id();
         let refused = if self.conn.is_over() {
             Some(("closed", crate::cat!("the manager is ", self.status.name())))
@@ -130,6 +157,16 @@ impl<P: Clone> Machine<P> {
         }
         self.advance(now);
         id
+    }
+
+    /// Emits now (a flushed batch): refused ones are reported.
+    pub(super) fn emit_now(&mut self, now: Instant, scope: &str, event: &str, args_json: &str) {
+        match self.emit_text(scope, event, args_json, None, &[]) {
+            Ok(text) => {
+                self.send_scoped(now, text, 0, scope);
+            }
+            Err(e) => self.error(e),
+        }
     }
 
     /// The event packet (a binary event's header when `sizes` lists attachments), or why

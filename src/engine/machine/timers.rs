@@ -24,11 +24,13 @@ pub enum Timer {
     Execute,
     /// socketio: the next round-trip probe (`probeEvent`).
     RoundTrip,
+    /// The `sendBatchMs` window of the sends buffered ends.
+    SendBatch,
 }
 
 impl Timer {
     /// Every timer, in table order.
-    pub const ALL: [Timer; 9] = [
+    pub const ALL: [Timer; 10] = [
         Timer::ConnectTimeout,
         Timer::Retry,
         Timer::Uptime,
@@ -38,6 +40,7 @@ impl Timer {
         Timer::Metrics,
         Timer::Execute,
         Timer::RoundTrip,
+        Timer::SendBatch,
     ];
 }
 

@@ -232,6 +232,12 @@ declare_options! {
     "queueOverflow" queue_overflow: QueueOverflow = QueueOverflow::DropOldest;
         read overflow, check (), ts "QueueOverflow", default "\"dropOldest\"";
         "What a full queue does: `\"dropOldest\"` or `\"rejectNew\"`."
+    "sendBatchMs" send_batch_ms: f64 = 0.0;
+        read number, check within(Range::Ms(0.0)), ts "number", default "0";
+        "Coalesce the sends of this window (ms) into one frame (json: an array; socketio: one `sendBatchEvent`); `0` = off."
+    "sendBatchEvent" send_batch_event: String = String::from("batch");
+        read string, check (), ts "string", default "\"batch\"";
+        "socketio: the event that carries a batch of emits (`[[event, ...args], ...]`)."
     "maxMessageBytes" max_message_bytes: f64 = 1_048_576.0;
         read number, check within(Range::Whole(64.0, 16.0 * 1024.0 * 1024.0)), ts "number", default "1048576";
         "Larger frames are dropped unread."
@@ -295,6 +301,9 @@ impl Options {
         }
         self.check_each()?;
         at_least("maxBatchWaitMs", self.max_batch_wait_ms, "batchWindowMs", self.batch_window_ms)?;
+        if self.send_batch_ms > 0.0 && self.protocol.name() == "calimero" {
+            return Err(OptionError::range_error("sendBatchMs", "does not apply to protocol \"calimero\": each request is a JSON-RPC call of its own frame (leave it 0)"));
+        }
         at_least("reconnectMaxDelayMs", self.reconnect_max_delay_ms, "reconnectInitialDelayMs", self.reconnect_initial_delay_ms)?;
         at_least("latencyCriticalMs", self.latency_critical_ms, "latencyWarnMs", self.latency_warn_ms)?;
         if self.timestamp_field.split('.').any(str::is_empty) {
