@@ -17,15 +17,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn env(var: Option<&'static str>, name: &str) -> &'static str {
-    match var {
-        Some(s) if !s.is_empty() => s,
-        _ => panic!("{name} is not set at build time: scripts/test.sh starts the servers and sets it"),
-    }
-}
-
 fn second_server() -> &'static str {
-    env(option_env!("SDK_TEST_SERVER2"), "SDK_TEST_SERVER2")
+    server_from(option_env!("SDK_TEST_SERVER2"), "SDK_TEST_SERVER2")
 }
 
 /// GET `http://<host>/control/<endpoint>?session=..&<query>` (the local event server).
@@ -73,25 +66,11 @@ async fn a_calimero_pair_fails_over_with_resubscribe_and_resync() {
 }
 
 fn cluster_a() -> &'static str {
-    env(option_env!("SDK_CLUSTER_A"), "SDK_CLUSTER_A")
+    server_from(option_env!("SDK_CLUSTER_A"), "SDK_CLUSTER_A")
 }
 
 fn cluster_b() -> &'static str {
-    env(option_env!("SDK_CLUSTER_B"), "SDK_CLUSTER_B")
-}
-
-async fn sio_post(host: &str, route: &str, body: &str) -> JsValue {
-    let url = format!("http://{host}/control/{route}");
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(body));
-    let headers = web_sys::Headers::new().unwrap();
-    headers.set("content-type", "application/json").unwrap();
-    init.set_headers(&headers);
-    let window = web_sys::window().unwrap();
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.expect("reachable").unchecked_into();
-    assert!(resp.ok(), "POST {url} {body}: {}", resp.status());
-    JsFuture::from(resp.json().unwrap()).await.unwrap()
+    server_from(option_env!("SDK_CLUSTER_B"), "SDK_CLUSTER_B")
 }
 
 fn latest_of(batches: &Recorder, ns: &str, event: &str) -> bool {
@@ -112,16 +91,16 @@ async fn a_socketio_cluster_on_redis_delivers_across_servers_and_fails_over() {
     let join: Promise = m.emit_with_ack_on(ns.clone(), JsValue::from_str("join"), Array::of1(&options(r#"{"room":"r1"}"#)), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
     JsFuture::from(join).await.expect("joined the room on B");
     // An event emitted to the room on server A reaches the client on server B (Redis).
-    sio_post(a, "emit", &format!(r#"{{"namespace":"{ns}","room":"r1","event":"from_a","args":[1]}}"#)).await;
+    post_control(a, "emit", &format!(r#"{{"namespace":"{ns}","room":"r1","event":"from_a","args":[1]}}"#)).await;
     assert!(wait_until(3000.0, || latest_of(&batches, &ns, "from_a")).await, "A's room event reached the client on B");
     // B goes down: the client fails over to A, re-joins, gets resync.
-    sio_post(b, "restart", r#"{"downMs":15000,"graceful":false}"#).await;
+    post_control(b, "restart", r#"{"downMs":15000,"graceful":false}"#).await;
     let started = js_sys::Date::now();
     assert!(wait_until(6000.0, || get(&m.stats(), "url").as_string() == Some(format!("http://{a}")) && get(&m.namespaces(), &ns).as_string().as_deref() == Some("joined")).await, "failed over to A: {}", stringify(&m.stats()));
     let took = js_sys::Date::now() - started;
     assert!(took < 3000.0, "failover within the first-retry window and one refused attempt: {took} ms");
     assert!(wait_until(3000.0, || batches.all().iter().any(|b| get(b, "resync").as_bool() == Some(true))).await, "resync after the failover");
-    sio_post(a, "emit", &format!(r#"{{"namespace":"{ns}","event":"after","args":[2]}}"#)).await;
+    post_control(a, "emit", &format!(r#"{{"namespace":"{ns}","event":"after","args":[2]}}"#)).await;
     assert!(wait_until(3000.0, || latest_of(&batches, &ns, "after")).await, "the next event arrives on A");
     m.close();
 }

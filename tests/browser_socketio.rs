@@ -23,19 +23,12 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn server(var: Option<&'static str>, name: &str) -> &'static str {
-    match var {
-        Some(s) if !s.is_empty() => s,
-        _ => panic!("{name} is not set at build time: scripts/test.sh starts the Socket.IO servers (scripts/socketio-server.sh) and sets it"),
-    }
-}
-
 fn node() -> &'static str {
-    server(option_env!("SDK_SOCKETIO_SERVER"), "SDK_SOCKETIO_SERVER")
+    server_from(option_env!("SDK_SOCKETIO_SERVER"), "SDK_SOCKETIO_SERVER")
 }
 
 fn python() -> &'static str {
-    server(option_env!("SDK_SOCKETIO_PY_SERVER"), "SDK_SOCKETIO_PY_SERVER")
+    server_from(option_env!("SDK_SOCKETIO_PY_SERVER"), "SDK_SOCKETIO_PY_SERVER")
 }
 
 /// A namespace of its own per test.
@@ -45,18 +38,7 @@ fn guild() -> String {
 
 /// POST `http://<host>/control/<route>` with a JSON body, answered as JSON.
 async fn sio_control(host: &str, route: &str, body: &str) -> JsValue {
-    let url = format!("http://{host}/control/{route}");
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(body));
-    let headers = web_sys::Headers::new().unwrap();
-    headers.set("content-type", "application/json").unwrap();
-    init.set_headers(&headers);
-    let window = web_sys::window().unwrap();
-    let resp: web_sys::Response =
-        JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.expect("the Socket.IO server is reachable").unchecked_into();
-    assert!(resp.ok(), "POST {url} {body} failed: {}", resp.status());
-    JsFuture::from(resp.json().unwrap()).await.unwrap()
+    post_control(host, route, body).await
 }
 
 /// GET `http://<host>/control/state`.
@@ -305,7 +287,7 @@ async fn base64json_payloads_are_unwrapped_or_reported() {
 }
 
 fn recovering() -> &'static str {
-    server(option_env!("SDK_SOCKETIO_RECOVERY_SERVER"), "SDK_SOCKETIO_RECOVERY_SERVER")
+    server_from(option_env!("SDK_SOCKETIO_RECOVERY_SERVER"), "SDK_SOCKETIO_RECOVERY_SERVER")
 }
 
 #[wasm_bindgen_test]

@@ -73,6 +73,27 @@ async fn fetch_json(url: &str, init: Option<&web_sys::RequestInit>) -> JsValue {
     JsFuture::from(resp.json().unwrap()).await.unwrap()
 }
 
+/// POST `http://<host>/control/<route>` with a JSON body, answered as JSON (the
+/// Socket.IO test servers' control channel).
+pub async fn post_control(host: &str, route: &str, body: &str) -> JsValue {
+    let url = format!("http://{host}/control/{route}");
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(body));
+    let headers = web_sys::Headers::new().unwrap();
+    headers.set("content-type", "application/json").unwrap();
+    init.set_headers(&headers);
+    fetch_json(&url, Some(&init)).await
+}
+
+/// A server address given at build time by scripts/test.sh, or a panic naming it.
+pub fn server_from(var: Option<&'static str>, name: &str) -> &'static str {
+    match var {
+        Some(s) if !s.is_empty() => s,
+        _ => panic!("{name} is not set at build time: scripts/test.sh starts the servers and sets it"),
+    }
+}
+
 /// GET `/control/<endpoint>?session=..&<query>`.
 pub async fn control(session: &str, endpoint: &str, query: &str) -> JsValue {
     let url = format!("http://{SERVER}/control/{endpoint}?session={session}&{query}");
