@@ -99,9 +99,13 @@ async fn close_while_reconnecting_stops_every_retry() {
     assert!(wait_until(3000.0, || num(&m.stats(), "connectAttempts") >= 3.0).await);
     m.close();
     assert_eq!(m.status(), "closed");
-    let attempts = num(&control(&s, "status", "").await, "attempts");
+    // The SDK's own count: an attempt made just before close() may still reach the
+    // server after it (the browser had sent its upgrade request), so the server's count
+    // may catch up by that one, never beyond what the SDK made.
+    let made = num(&m.stats(), "connectAttempts");
     sleep(600).await;
-    assert_eq!(num(&control(&s, "status", "").await, "attempts"), attempts, "a retry ran after close()");
+    assert_eq!(num(&m.stats(), "connectAttempts"), made, "a retry ran after close()");
+    assert!(num(&control(&s, "status", "").await, "attempts") <= made, "the server saw more attempts than the SDK made");
     assert_eq!(m.status(), "closed");
 }
 
