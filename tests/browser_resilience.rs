@@ -5,6 +5,7 @@
 mod browser_support;
 
 use browser_support::*;
+use calimero_socket::SocketManager;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -267,5 +268,33 @@ async fn oversized_frames_are_dropped_unread() {
     assert_eq!(num(b, "size"), 1.0);
     assert!(flag(b, "dms") && !flag(b, "channels"));
     assert!(errors.codes().contains(&"oversizedFrame".to_string()));
+    m.close();
+}
+
+#[wasm_bindgen_test]
+async fn send_batch_ms_sends_a_json_array_frame_and_flush_sends_at_once() {
+    let s = session("send-batch");
+    let json = format!(r#"{{"url":"{}","protocol":"json","sendBatchMs":80}}"#, ws_url("json", &s));
+    let m = SocketManager::new(options(&json)).unwrap();
+    m.connect();
+    assert!(wait_status(&m, "open", 5000.0).await);
+    control(&s, "received", "clear=1").await;
+    assert!(m.send(options(r#"{"a":1}"#)).unwrap());
+    assert!(m.send(JsValue::from_f64(2.0)).unwrap());
+    let frames = || async { Array::from(&get(&control(&s, "received", "").await, "frames")).iter().filter_map(|f| f.as_string()).filter(|f| !f.contains("\"ping\"")).collect::<Vec<_>>() };
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = frames().await;
+        if !got.is_empty() {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert_eq!(got, [r#"[{"a":1},2]"#], "one array frame for the window");
+    control(&s, "received", "clear=1").await;
+    assert!(m.send(options(r#"{"b":3}"#)).unwrap());
+    m.flush();
+    sleep(30).await;
+    assert_eq!(frames().await, [r#"[{"b":3}]"#], "flush() sends at once, before the window ends");
     m.close();
 }
