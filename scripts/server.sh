@@ -29,11 +29,14 @@ stop_server() {
 # venv scripts/setup.sh made, on a free loopback port; sets FASTAPI_PID and FASTAPI_PORT.
 start_fastapi() {
   local log=${TMPDIR:-/tmp}/fastapi-example.$$.log
+  # The log exists before the server (which may not have opened it yet) is read, so the
+  # first read cannot fail (under `set -e` that would end the caller).
+  : >"$log"
   .venv-examples/bin/uvicorn fastapi_json_server:app --app-dir docs/examples \
     --host 127.0.0.1 --port 0 --log-level info >"$log" 2>&1 &
   FASTAPI_PID=$!
   for _ in $(seq 1 100); do
-    FASTAPI_PORT=$(sed -n 's|.*Uvicorn running on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$log")
+    FASTAPI_PORT=$(sed -n 's|.*Uvicorn running on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$log" 2>/dev/null || true)
     if [ -n "$FASTAPI_PORT" ]; then
       export FASTAPI_PID FASTAPI_PORT
       return 0

@@ -14,7 +14,7 @@
 _sio_wait_listening() {
   local pid=$1 out=$2 err=$3 var=$4 port
   for _ in $(seq 1 100); do
-    port=$(awk '/^LISTENING/{print $2; exit}' "$out" 2>/dev/null)
+    port=$(awk '/^LISTENING/{print $2; exit}' "$out" 2>/dev/null || true)
     if [ -n "$port" ]; then
       printf -v "$var" '%s' "$port"
       return 0
