@@ -117,6 +117,8 @@ export interface SocketManagerOptions<Flag extends string = ChatFlag> {
   criticalKinds?: readonly string[];
   /** Add `events` (every nested event, decoded) to each batch. Default `false`. */
   collectEvents?: boolean;
+  /** One socket for every tab of the origin with the same connection identity: a leader tab owns it, every tab gets its own batches. Default `false`. */
+  shareAcrossTabs?: boolean;
   /** Log status changes and errors to the console. Default `false`. */
   debug?: boolean;
   /** Reconnect after closes the app did not ask for. Default `true`. */
@@ -378,6 +380,9 @@ export interface LatencySummary {
   readonly p99: number;
 }
 
+/** A manager's part in `shareAcrossTabs`. */
+export type TabRole = "leader" | "follower" | "alone";
+
 /** The `stats()` snapshot (also what `onMetrics` receives). Totals since creation or `resetStats()`. */
 export interface Stats {
   readonly framesReceived: number;
@@ -422,6 +427,8 @@ export interface Stats {
   readonly probeReplaysDropped: number;
   /** `execute()` calls awaiting their reply (sent or queued). */
   readonly executesPending: number;
+  /** `shareAcrossTabs`: managers sharing this socket, this one included (`1` when alone). */
+  readonly sharedTabs: number;
   readonly subscriptions: readonly string[];
   /** The URL in use or being tried (without the token); `null` before the first attempt. */
   readonly url: string | null;
@@ -556,6 +563,14 @@ export declare class SocketManager<F extends object = Frame, Flag extends string
   injectFrame(text: string): void;
   /** The current status. */
   readonly status: ConnectionStatus;
+  /**
+   * `shareAcrossTabs`: `"leader"` (this tab runs the shared socket), `"follower"` (it
+   * reads another tab's), `"alone"` (its own socket: sharing off or not possible here,
+   * or not connected).
+   */
+  readonly role: TabRole;
+  /** `cb(role)` on every change of `role`. */
+  onRole(cb: (role: TabRole) => void): Unsubscribe;
   /** The current subscriptions. */
   readonly subscriptions: string[];
   /** Live sockets, page listeners and timers over every manager (all zero once every manager is closed). */

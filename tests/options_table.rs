@@ -97,6 +97,7 @@ fn every_row_is_read_into_its_own_field() {
         ("refreshRules", "{\"K\":[\"f\"]}"),
         ("criticalKinds", "[\"K\"]"),
         ("collectEvents", "true"),
+        ("shareAcrossTabs", "true"),
         ("debug", "true"),
         ("reconnect", "false"),
         ("pingMessage", "\"p\""),

@@ -8,6 +8,7 @@
 //! | [`connection`] | connection states, reconnect backoff, the heartbeat |
 //! | [`subscriptions`] | what is subscribed, the requests awaiting replies, `execute()` calls |
 //! | [`delivery`] | batching, refresh flags, `seq` checks, the offline send queue |
+//! | [`tabs`] | one socket for all tabs: who may share, a hung leader, the union of the tabs' subscriptions |
 //! | [`observability`] | latency and clock offset, alerts, health, stats |
 //! | [`options`] | every option declared once: defaults, profiles, reading, checks |
 //! | [`json`] | JSON plumbing: the zero-copy reader, the writer |
@@ -32,5 +33,6 @@ pub mod observability;
 pub mod options;
 pub mod protocols;
 pub(crate) mod subscriptions;
+pub mod tabs;
 pub(crate) mod text;
 pub mod time;

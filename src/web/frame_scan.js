@@ -67,6 +67,7 @@ export function clockNow() {
 
 export class FrameScanner {
   constructor() {
+    this.tap = null;
     this.ids = new Map();
     this.names = [];
     // Ids by a hash of their first characters and length: a name already seen is found
@@ -110,8 +111,13 @@ export class FrameScanner {
   }
 
   /// Makes `ws` deliver its messages to `scan`.
+  /// A hub of shareAcrossTabs sets `tap` (helpers.js `TabLink.tap`): each message is
+  /// relayed to the other tabs before it is read here.
   attach(ws) {
-    ws.onmessage = (e) => this.scan(e.data);
+    ws.onmessage = (e) => {
+      if (this.tap !== null) this.tap(e.data);
+      this.scan(e.data);
+    };
   }
 
   /// The id of the name from `start` to `end` (a plain string, its closing quote at

@@ -86,9 +86,10 @@ export function jsonOf(o) {
   });
 }
 
-// Page listeners of one manager: `online`/`offline`/`pagehide` on window,
-// `visibilitychange` on document. `on(code)` is called with 1 online, 2 offline, 3
-// visible, 4 hidden, 5 pagehide.
+// Page listeners of one manager: `online`/`offline`/`pagehide`/`pageshow` on window,
+// `visibilitychange`/`freeze`/`resume` on document. `on(code)` is called with 1 online,
+// 2 offline, 3 visible, 4 hidden, 5 pagehide, 6 pageshow from the bfcache, 7 freeze,
+// 8 resume.
 // `count` says how many were added (for the leak counters); `detach()` removes them.
 export class PageListeners {
   constructor(on) {
@@ -104,6 +105,11 @@ export class PageListeners {
     add(g.window, 'offline', 2);
     add(g.window, 'pagehide', 5);
     add(g.document, 'visibilitychange', () => (pageVisible() ? 3 : 4));
+    // Back from the back/forward cache (6), frozen (7), resumed (8): for shareAcrossTabs.
+    const show = (e) => { if (e.persisted) on(6); };
+    if (g.window) { g.window.addEventListener('pageshow', show); this.added.push([g.window, 'pageshow', show]); }
+    add(g.document, 'freeze', 7);
+    add(g.document, 'resume', 8);
     this.count = this.added.length;
   }
 
@@ -156,4 +162,138 @@ export class Sock {
 // `console[level](what, value)`: the manager's debug log, warnings and errors.
 export function consoleSay(level, what, value) {
   console[level](what, value);
+}
+
+// shareAcrossTabs: one manager's (or one hub's) part in sharing a socket between tabs,
+// the Web Locks election and the BroadcastChannel. It decides nothing: src/web/tabs.rs
+// does, after the rules of src/engine/tabs. Messages are arrays `[kind, from, ...]`
+// (kinds in tabs.rs); `on(0, message)` for each message but the relayed frames, which
+// go straight to `scanner` when they come from the hub followed (`follow`), and
+// `on(1)` when this link got the leader lock, `on(2)` when it lost it (stolen), `on(3,
+// tab)` when the tab `tab` is gone (its lock came free).
+export function canShare() {
+  return typeof BroadcastChannel === 'function' && typeof globalThis.navigator?.locks?.request === 'function';
+}
+
+export class TabLink {
+  constructor(key, id, on) {
+    this.key = key;
+    this.id = id;
+    this.on = on;
+    this.ticket = null;
+    this.tabRelease = null;
+    this.watches = new Map();
+    this.hub = null;
+    this.scanner = null;
+    this.heard = false;
+    this.channel = new BroadcastChannel(key);
+    this.channel.onmessage = (e) => {
+      const m = e.data;
+      if (!Array.isArray(m)) return;
+      if (m[0] === 1) {
+        // A relayed frame: read it here, the cheapest way, if it is from our hub.
+        if (m[1] === this.hub && this.scanner !== null) {
+          this.heard = true;
+          this.scanner.scan(m[2]);
+        }
+        return;
+      }
+      on(0, m);
+    };
+  }
+
+  // Whether a relayed frame came since the last call.
+  takeHeard() {
+    const h = this.heard;
+    this.heard = false;
+    return h;
+  }
+
+  post(m) {
+    try { this.channel.postMessage(m); } catch (_) { /* closed, or a value that does not clone */ }
+  }
+
+  // Relayed frames from hub `hub` go to `scanner` from now on.
+  follow(hub, scanner) {
+    this.hub = hub;
+    this.scanner = scanner;
+  }
+
+  // A hub: every frame `scanner` reads is posted first, as `[1, id, data]`.
+  tap(scanner) {
+    scanner.tap = (d) => this.post([1, this.id, d]);
+  }
+
+  // Queues for the leader lock (`steal`: takes it from its holder at once).
+  elect(steal) {
+    this.resign();
+    const t = { held: false, release: null, ac: steal ? null : new AbortController() };
+    this.ticket = t;
+    const opts = steal ? { steal: true } : { signal: t.ac.signal };
+    navigator.locks.request(this.key, opts, () => new Promise((release) => {
+      t.release = release;
+      if (this.ticket !== t) return release();
+      t.held = true;
+      this.on(1);
+    })).then(() => {}, () => {
+      // Aborted while queued (our resign), or stolen while held.
+      if (this.ticket === t && t.held) {
+        this.ticket = null;
+        this.on(2);
+      }
+    });
+  }
+
+  // Leaves the election: releases the lock, or leaves the queue.
+  resign() {
+    const t = this.ticket;
+    this.ticket = null;
+    if (t === null) return;
+    if (t.release !== null) t.release();
+    else if (t.ac !== null) t.ac.abort();
+  }
+
+  // Holds this tab's own lock (the hub learns from it when the tab is gone), then `then()`.
+  holdTabLock(then) {
+    if (this.tabRelease !== null) return then();
+    navigator.locks.request(this.key + ':tab:' + this.id, () => new Promise((release) => {
+      this.tabRelease = release;
+      then();
+    })).catch(() => {});
+  }
+
+  releaseTabLock() {
+    const r = this.tabRelease;
+    this.tabRelease = null;
+    if (r !== null) r();
+  }
+
+  // A hub: `on(3, tab)` once the tab `tab` is gone (its lock came free).
+  watchTab(tab) {
+    if (this.watches.has(tab)) return;
+    const ac = new AbortController();
+    this.watches.set(tab, ac);
+    navigator.locks.request(this.key + ':tab:' + tab, { signal: ac.signal }, () => {
+      if (this.watches.get(tab) === ac) {
+        this.watches.delete(tab);
+        this.on(3, tab);
+      }
+    }).catch(() => {});
+  }
+
+  unwatchTab(tab) {
+    const ac = this.watches.get(tab);
+    this.watches.delete(tab);
+    if (ac) ac.abort();
+  }
+
+  close() {
+    this.resign();
+    this.releaseTabLock();
+    for (const ac of this.watches.values()) ac.abort();
+    this.watches.clear();
+    this.channel.onmessage = null;
+    this.channel.close();
+    this.hub = this.scanner = null;
+  }
 }

@@ -75,18 +75,19 @@ pub enum Kind {
     Degraded,
     Health,
     Metrics,
+    Role,
 }
 
 impl Kind {
     /// The method that registers them (named in `callbackThrew` messages).
     pub fn method(self) -> &'static str {
-        ["onBatch", "onStatus", "onError", "onEvent", "onGap", "onDegraded", "onHealth", "onMetrics"][self as usize]
+        ["onBatch", "onStatus", "onError", "onEvent", "onGap", "onDegraded", "onHealth", "onMetrics", "onRole"][self as usize]
     }
 }
 
 /// The app's callbacks, one list per [`Kind`].
 #[derive(Default)]
-pub struct Listeners([ListenerList; 8]);
+pub struct Listeners([ListenerList; 9]);
 
 impl Listeners {
     pub fn of(&self, kind: Kind) -> &ListenerList {

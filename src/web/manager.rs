@@ -19,6 +19,7 @@ use super::now_ms;
 use super::options_js::{read_options, strings_of, to_js_error};
 use super::page_events::{PageEvent, PageEvents};
 use super::socket::{FrameScanner, ScanHandlers, Socket, SocketEvent};
+use super::tabs::{self, HubPart, TabShare};
 use crate::engine::errors::{ErrorCode, SdkError};
 use crate::engine::machine::{Action, Machine};
 use crate::engine::machine::snapshot;
@@ -29,15 +30,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Everything one manager owns. Dropping it detaches every listener and timer.
-struct State {
-    machine: Machine<Kept>,
-    socket: Option<Socket>,
-    timer: Option<Timer>,
+pub(super) struct State {
+    pub(super) machine: Machine<Kept>,
+    pub(super) socket: Option<Socket>,
+    pub(super) timer: Option<Timer>,
     page: Option<PageEvents>,
     listeners: Listeners,
     debug: bool,
     /// Pre-reads frames in JS; its interned ids outlive each socket.
-    scanner: FrameScanner,
+    pub(super) scanner: FrameScanner,
     /// Where the scanner sends frames (set right after construction).
     scan_handlers: Option<ScanHandlers>,
     /// Decodes a kept frame's text when the app reads `batch.latest[id]`.
@@ -60,12 +61,15 @@ struct State {
     outgoing: Vec<(u64, Array)>,
     /// socketio: the `auth` option when it is a function, called on every (re)connect,
     /// and what receives its (awaited) result.
-    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
-    auth: Option<Function>,
+    pub(super) auth: Option<Function>,
     authorized: Option<Closure<dyn Fn(JsValue, bool)>>,
+    /// `shareAcrossTabs`: this manager's part in the election and the relay.
+    pub(super) share: Option<TabShare>,
+    /// The hub of a shared socket (a hidden manager in the leader's page).
+    pub(super) hub_part: Option<HubPart>,
 }
 
-type Shared = Rc<RefCell<State>>;
+pub(super) type Shared = Rc<RefCell<State>>;
 
 /// A realtime connection: WebSocket, subscriptions, batching, reconnects.
 #[wasm_bindgen]
@@ -79,61 +83,13 @@ impl SocketManager {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<SocketManager, JsValue> {
         let opts = read_options(&options)?;
-        let debug = opts.debug;
-        let seed = (js_sys::Math::random() * 9.007_199_254_740_991e15) as u64;
-        let machine = Machine::new(opts, seed).map_err(|e| to_js_error(&e))?;
-        let state = Rc::new(RefCell::new(State {
-            machine,
-            socket: None,
-            timer: None,
-            page: None,
-            listeners: Listeners::default(),
-            debug,
-            scanner: FrameScanner::new(),
-            scan_handlers: None,
-            decoder: None,
-            settled: None,
-            builder: None,
-            known_kinds: 0,
-            names: Vec::new(),
-            kind_ids: Vec::new(),
-            executes: Vec::new(),
-            auth: js_sys::Reflect::get(&options, &JsValue::from_str("auth")).ok().and_then(|f| f.dyn_into::<Function>().ok()),
-            authorized: None,
-            outgoing: Vec::new(),
-        }));
-        {
+        let share = opts.share_across_tabs.then(|| crate::engine::tabs::identity::share_key(&opts)).flatten().filter(|_| tabs::supported());
+        let state = new_state(opts, tabs::auth_of(&options))?;
+        if let Some(key) = share {
+            let part = TabShare::new(&state, key);
             let mut s = state.borrow_mut();
-            // The protocol's JS pre-reader, if it has one (else every frame takes the
-            // decoder's path).
-            let pre = s.machine.pre_reader();
-            let weak = Rc::downgrade(&state);
-            s.timer = Some(Timer::new(move || {
-                let Some(state) = weak.upgrade() else { return };
-                if let Some(t) = state.borrow_mut().timer.as_mut() {
-                    t.fired();
-                }
-                drive(&state, |m, now| m.tick(now));
-            }));
-            let weak = Rc::downgrade(&state);
-            s.scan_handlers = Some(ScanHandlers::bind(&s.scanner, pre, move |ev| on_socket_event(&weak, ev)));
-            let weak = Rc::downgrade(&state);
-            let decoder = Closure::<dyn Fn(JsValue, f64) -> JsValue>::new(move |text: JsValue, at: f64| decode_late(&weak, text, at));
-            s.builder = Some(batch_builder(&s.machine, decoder.as_ref(), &s.scanner));
-            s.decoder = Some(decoder);
-            let weak = Rc::downgrade(&state);
-            s.settled = Some(Closure::new(move |rejected: Array| on_settled(&weak, rejected)));
-            #[cfg(feature = "socketio")]
-            {
-                let weak = Rc::downgrade(&state);
-                s.authorized = Some(Closure::new(move |v: JsValue, ok: bool| {
-                    let Some(state) = weak.upgrade() else { return };
-                    if !ok {
-                        report_auth_failure(&state, &v);
-                    }
-                    give_auth(&state, &if ok { v } else { JsValue::UNDEFINED });
-                }));
-            }
+            s.machine.relayed((js_sys::Math::random() * 9.0e15) as u64);
+            s.share = Some(part);
         }
         Ok(SocketManager { state })
     }
@@ -150,11 +106,14 @@ impl SocketManager {
             }
         }
         drive(&self.state, |m, now| m.connect(now));
+        tabs::join(&self.state);
     }
 
     /// Closes with code 1000; nothing reconnects until `connect()` is called again.
     pub fn close(&self) {
         drive(&self.state, |m, now| m.close(now));
+        // A leader hands the socket over; only the last tab's close() closes it.
+        tabs::leave(&self.state, false);
         let mut s = self.state.borrow_mut();
         s.page = None;
         if let Some(timer) = s.timer.as_mut() {
@@ -168,6 +127,7 @@ impl SocketManager {
         let ids = strings_of(&context_ids, "contextIds")?;
         let mut refused = Vec::new();
         drive(&self.state, |m, now| refused = m.subscribe(now, &ids));
+        tabs::wanted_changed(&self.state);
         Ok(refused.iter().map(|s| JsValue::from_str(s)).collect())
     }
 
@@ -175,6 +135,7 @@ impl SocketManager {
     pub fn unsubscribe(&self, context_ids: JsValue) -> Result<(), JsValue> {
         let ids = strings_of(&context_ids, "contextIds")?;
         drive(&self.state, |m, now| m.unsubscribe(now, &ids));
+        tabs::wanted_changed(&self.state);
         Ok(())
     }
 
@@ -291,6 +252,21 @@ impl SocketManager {
         o.into()
     }
 
+    /// `shareAcrossTabs`: `"leader"` (this tab runs the shared socket), `"follower"`
+    /// (it reads another tab's), or `"alone"` (its own socket: sharing off, not
+    /// possible in this page, or not connected).
+    #[wasm_bindgen(getter)]
+    pub fn role(&self) -> String {
+        let s = self.state.borrow();
+        s.share.as_ref().map_or(crate::engine::tabs::Role::Alone, TabShare::role).name().to_string()
+    }
+
+    /// `onRole(cb)`: `cb(role)` on every change of [`SocketManager::role`].
+    #[wasm_bindgen(js_name = onRole)]
+    pub fn on_role(&self, cb: Function) -> Function {
+        self.state.borrow().listeners.of(Kind::Role).add(cb)
+    }
+
     /// The current subscriptions.
     #[wasm_bindgen(getter)]
     pub fn subscriptions(&self) -> Array {
@@ -298,10 +274,91 @@ impl SocketManager {
     }
 }
 
+/// The state of a manager (also of a hub: see [`tabs`]), with its timer, scanner and
+/// decoder bound to it.
+pub(super) fn new_state(opts: crate::engine::options::Options, auth: Option<Function>) -> Result<Shared, JsValue> {
+    let debug = opts.debug;
+    let seed = (js_sys::Math::random() * 9.007_199_254_740_991e15) as u64;
+    let machine = Machine::new(opts, seed).map_err(|e| to_js_error(&e))?;
+    let state = Rc::new(RefCell::new(State {
+        machine,
+        socket: None,
+        timer: None,
+        page: None,
+        listeners: Listeners::default(),
+        debug,
+        scanner: FrameScanner::new(),
+        scan_handlers: None,
+        decoder: None,
+        settled: None,
+        builder: None,
+        known_kinds: 0,
+        names: Vec::new(),
+        kind_ids: Vec::new(),
+        executes: Vec::new(),
+        auth,
+        authorized: None,
+        outgoing: Vec::new(),
+        share: None,
+        hub_part: None,
+    }));
+    {
+        let mut s = state.borrow_mut();
+        // The protocol's JS pre-reader, if it has one (else every frame takes the
+        // decoder's path).
+        let pre = s.machine.pre_reader();
+        let weak = Rc::downgrade(&state);
+        s.timer = Some(Timer::new(move || {
+            let Some(state) = weak.upgrade() else { return };
+            if let Some(t) = state.borrow_mut().timer.as_mut() {
+                t.fired();
+            }
+            drive(&state, |m, now| m.tick(now));
+            let (share, hub) = {
+                let s = state.borrow();
+                (s.share.is_some(), s.hub_part.is_some())
+            };
+            if share {
+                tabs::tick(&state);
+            }
+            if hub {
+                tabs::hub_tick(&state);
+            }
+            rearm_timer(&state);
+        }));
+        let weak = Rc::downgrade(&state);
+        s.scan_handlers = Some(ScanHandlers::bind(&s.scanner, pre, move |ev| on_socket_event(&weak, ev)));
+        let weak = Rc::downgrade(&state);
+        let decoder = Closure::<dyn Fn(JsValue, f64) -> JsValue>::new(move |text: JsValue, at: f64| decode_late(&weak, text, at));
+        s.builder = Some(batch_builder(&s.machine, decoder.as_ref(), &s.scanner));
+        s.decoder = Some(decoder);
+        let weak = Rc::downgrade(&state);
+        s.settled = Some(Closure::new(move |rejected: Array| on_settled(&weak, rejected)));
+        #[cfg(feature = "socketio")]
+        {
+            let weak = Rc::downgrade(&state);
+            s.authorized = Some(Closure::new(move |v: JsValue, ok: bool| {
+                let Some(state) = weak.upgrade() else { return };
+                if !ok {
+                    report_auth_failure(&state, &v);
+                }
+                give_auth(&state, &if ok { v } else { JsValue::UNDEFINED });
+            }));
+        }
+    }
+    Ok(state)
+}
+
 impl Drop for SocketManager {
     fn drop(&mut self) {
         // `free()`: close, then drop the socket, timer, page listeners and callbacks.
+        // A leader's hub stops (the next tab takes over); the link leaves the election.
+        let hub = self.state.try_borrow_mut().ok().and_then(|mut s| s.share.as_mut().and_then(|t| t.hub_take()));
+        if let Some(hub) = hub {
+            tabs::stop(&hub);
+        }
         let Ok(mut s) = self.state.try_borrow_mut() else { return };
+        s.share = None;
         let now = now_ms();
         s.machine.close(now);
         while s.machine.poll_action().is_some() {}
@@ -428,7 +485,16 @@ fn on_page_event(weak: &Weak<RefCell<State>>, ev: PageEvent) {
         PageEvent::Offline => m.offline(now),
         PageEvent::Visibility(v) => m.visibility(now, v),
         PageEvent::Hide => m.flush(now),
+        PageEvent::Show | PageEvent::Freeze | PageEvent::Resume => {}
     });
+    // shareAcrossTabs: a page that is left or frozen leaves the election (a leader hands
+    // the socket over; a held lock or a queued request would also keep the page out
+    // of the back/forward cache), and joins again when it is shown or resumed.
+    match ev {
+        PageEvent::Hide | PageEvent::Freeze => tabs::leave(&state, true),
+        PageEvent::Show | PageEvent::Resume => tabs::unpark(&state),
+        _ => {}
+    }
 }
 
 fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
@@ -476,7 +542,7 @@ fn on_socket_event(weak: &Weak<RefCell<State>>, ev: SocketEvent) {
 }
 
 /// Hands one input to the machine, then carries out what it asks.
-fn drive(state: &Shared, input: impl FnOnce(&mut Machine<Kept>, f64)) {
+pub(super) fn drive(state: &Shared, input: impl FnOnce(&mut Machine<Kept>, f64)) {
     drive_at(state, now_ms(), input)
 }
 
@@ -612,7 +678,7 @@ impl SocketManager {
     }
 }
 
-fn run_actions(state: &Shared) {
+pub(super) fn run_actions(state: &Shared) {
     loop {
         let action = match state.try_borrow_mut() {
             Ok(mut s) => s.machine.poll_action(),
@@ -660,6 +726,17 @@ fn run_actions(state: &Shared) {
                 if let Some(sock) = old {
                     sock.close(code, reason);
                 }
+            }
+            Action::Status(status) if state.borrow().hub_part.is_some() => tabs::hub_status(state, status),
+            Action::Error(err) if state.borrow().hub_part.is_some() => tabs::hub_error(state, &err),
+            Action::Batch(_) if state.borrow().hub_part.is_some() => state.borrow_mut().machine.batch_settled(now_ms()),
+            Action::Relay { n, text, attached } => {
+                let buffers = {
+                    let mut s = state.borrow_mut();
+                    let i = s.outgoing.iter().position(|o| o.0 == attached && attached != 0);
+                    i.map(|i| s.outgoing.swap_remove(i).1)
+                };
+                tabs::relay_send(state, n, &text, buffers);
             }
             Action::Status(status) => {
                 if state.borrow().debug {
@@ -740,7 +817,7 @@ fn run_actions(state: &Shared) {
 }
 
 /// Calls the `kind` callbacks with `value` (no borrow is live then); throws are reported.
-fn notify(state: &Shared, kind: Kind, value: &JsValue) {
+pub(super) fn notify(state: &Shared, kind: Kind, value: &JsValue) {
     let snapshot = state.borrow().listeners.of(kind).snapshot();
     let (_, thrown) = call_all(&snapshot, value);
     report_thrown(state, kind.method(), thrown);
@@ -829,7 +906,13 @@ fn deliver_error(state: &Shared, err: &SdkError) {
 fn rearm_timer(state: &Shared) {
     let Ok(mut guard) = state.try_borrow_mut() else { return };
     let s = &mut *guard;
-    let next = s.machine.poll_timeout();
+    let mut next = s.machine.poll_timeout();
+    for extra in [s.share.as_ref().and_then(TabShare::deadline), s.hub_part.as_ref().and_then(HubPart::deadline)] {
+        next = match (next, extra) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
     if let Some(timer) = s.timer.as_mut() {
         // The clock is read only when a timeout is actually set. With no deadline left
         // (a batch was just delivered, say) a pending timeout is kept: it fires once and

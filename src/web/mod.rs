@@ -9,6 +9,7 @@
 //! - [`convert`]: batches, stats and errors as JS values;
 //! - [`listeners`]: the app's callbacks and the functions that remove them;
 //! - [`live`]: counts of live handles, for leak tests;
+//! - [`tabs`]: `shareAcrossTabs`, the leader election and the relay between tabs;
 //! - `runtime`: the allocator and panic handler of the `no_std` build (the
 //!   `debug-panics` build has std's, with console_error_panic_hook).
 //!
@@ -29,6 +30,7 @@ pub mod page_events;
 #[cfg(not(feature = "std"))]
 mod runtime;
 pub mod socket;
+mod tabs;
 pub mod timer;
 
 /// The development build (feature `debug-panics`): installs console_error_panic_hook when

@@ -29,6 +29,11 @@ pub enum PageEvent {
     Visibility(bool),
     /// The page is being left (or frozen for the back/forward cache).
     Hide,
+    /// Back from the back/forward cache.
+    Show,
+    /// The page is frozen (Page Lifecycle), or resumed.
+    Freeze,
+    Resume,
 }
 
 /// The page listeners of one manager.
@@ -47,6 +52,9 @@ impl PageEvents {
                 1 => PageEvent::Online,
                 2 => PageEvent::Offline,
                 5 => PageEvent::Hide,
+                6 => PageEvent::Show,
+                7 => PageEvent::Freeze,
+                8 => PageEvent::Resume,
                 c => PageEvent::Visibility(c == 3),
             })
         });

@@ -44,6 +44,9 @@ pub(crate) enum Conn {
     Open { since: Instant },
     /// Waiting out the backoff delay.
     Waiting { until: Instant },
+    /// A tab sharing another's socket: waiting for the shared connection to open
+    /// (`retry`: it was open before).
+    Linking { retry: bool },
     Closed,
     Failed,
 }

@@ -33,6 +33,8 @@ impl<P: Clone> Machine<P> {
         self.frame_arrived(now, text.len());
         match self.protocol.decode(text) {
             Err(e) => self.bad_frame(&crate::cat!(e), text),
+            // The hub delivers nothing; a relayed tab only what it subscribed.
+            Ok(Inbound::Event(ev)) if self.is_hub() || self.not_ours(&ev.scope) => {}
             Ok(Inbound::Event(ev)) if ev.attachments as usize != attached => {
                 let why = crate::cat!("a binary packet with ", attached, " of its ", ev.attachments as usize, " attachments (a text frame came between them)");
                 self.bad_frame(&why, text)
@@ -41,7 +43,12 @@ impl<P: Clone> Machine<P> {
             Ok(Inbound::Event(ev)) if self.traits.joins && !self.subs.is_joined(&ev.scope) => self.early_event(now, ev.scope.into_owned(), text, payload),
             Ok(Inbound::Event(ev)) => self.on_event(now, ev, payload),
             #[cfg(feature = "socketio")]
-            Ok(Inbound::Control(c)) => self.on_control(now, c, attached, payload),
+            Ok(Inbound::Control(c)) => {
+                if self.is_hub() && matches!(c, crate::engine::protocols::Control::Handshake { .. }) {
+                    self.session.handshake = Some(text.into());
+                }
+                self.on_control(now, c, attached, payload)
+            }
             #[cfg(not(feature = "socketio"))]
             Ok(Inbound::Control(_)) => {}
             Ok(Inbound::Reply(reply)) => self.on_reply(now, reply),
@@ -205,6 +212,10 @@ impl<P: Clone> Machine<P> {
             self.actions.push_back(Action::Executed { id: e.id, result: Ok(output) });
             return;
         }
+        if self.is_relayed() {
+            // The answer to another tab's call, or to the hub's subscribe.
+            return;
+        }
         self.replay.answered(reply.id, now);
         let Some(req) = self.subs.answered(reply.id, reply.unsubscribe) else { return };
         if matches!(req.kind, RequestKind::Subscribe | RequestKind::Probe) {
@@ -225,6 +236,10 @@ impl<P: Clone> Machine<P> {
             // The app's own call: its Promise rejects; not an onError report.
             let message = crate::cat!("the node refused the call: ", err.kind, ": ", err.detail);
             self.actions.push_back(Action::Executed { id: e.id, result: Err(ExecFailure { code: "serverError", message, server: Some(err) }) });
+            return;
+        }
+        if self.is_relayed() {
+            // Not this tab's request: the hub reports it to every tab.
             return;
         }
         self.replay.answered(err.id, now);

@@ -20,7 +20,7 @@ impl<P: Clone> Machine<P> {
     pub fn connect(&mut self, now: f64) {
         let now = Instant(now);
         match self.conn {
-            Conn::Connecting { .. } | Conn::Open { .. } => {}
+            Conn::Connecting { .. } | Conn::Open { .. } | Conn::Linking { .. } => {}
             Conn::Waiting { .. } => self.start_attempt(now, true),
             Conn::Idle | Conn::Closed | Conn::Failed => {
                 self.backoff.reset();
@@ -37,7 +37,7 @@ impl<P: Clone> Machine<P> {
     pub fn close(&mut self, now: f64) {
         let now = Instant(now);
         self.flush_batched(now);
-        if self.conn.has_socket() {
+        if self.conn.has_socket() && !self.is_relayed() {
             self.actions.push_back(Action::CloseSocket(1000, "closed by the app"));
         }
         self.conn = Conn::Closed;
@@ -264,7 +264,8 @@ impl<P: Clone> Machine<P> {
     /// the manager waits to reconnect, with backoff, or at once on `online`.
     pub fn offline(&mut self, now: f64) {
         let now = Instant(now);
-        if self.conn.has_socket() {
+        // A relayed tab has no socket: the hub's tab sees the same `offline`.
+        if self.conn.has_socket() && !self.is_relayed() {
             if let Conn::Open { since } = self.conn {
                 self.backoff.check_uptime(since.ms(), now.ms());
             }
@@ -347,9 +348,9 @@ impl<P: Clone> Machine<P> {
         match self.attached_tags.iter().position(|&t| t == tag && tag != 0) {
             Some(i) => {
                 self.attached_tags.swap_remove(i);
-                self.actions.push_back(Action::SendAttached { text, id: tag });
+                self.write_app_frame(text, tag, true);
             }
-            None => self.actions.push_back(Action::Send(text)),
+            None => self.write_app_frame(text, tag, false),
         }
     }
 
@@ -409,7 +410,9 @@ impl<P: Clone> Machine<P> {
         }
         let now = Instant(now);
         self.frame_arrived(now, len);
-        self.fold_ids(now, scope, kinds, payload);
+        if !self.is_hub() && !self.not_ours(scope) {
+            self.fold_ids(now, scope, kinds, payload);
+        }
         self.advance(now);
     }
 
@@ -426,11 +429,11 @@ impl<P: Clone> Machine<P> {
         match self.conn {
             Conn::Open { .. } => {
                 self.stats.messages_sent += 1;
-                self.actions.push_back(Action::Send(text));
+                self.write_app_frame(text, tag, false);
                 true
             }
             Conn::Closed | Conn::Failed => false,
-            Conn::Idle | Conn::Connecting { .. } | Conn::Waiting { .. } => self.queue_text(now, text, tag, None),
+            Conn::Idle | Conn::Connecting { .. } | Conn::Waiting { .. } | Conn::Linking { .. } => self.queue_text(now, text, tag, None),
         }
     }
 
@@ -457,6 +460,13 @@ impl<P: Clone> Machine<P> {
             return last;
         }
         let id = self.subs.next_id();
+        if self.is_relayed() {
+            // The hub subscribes the union; a scope with joins waits for its reply.
+            if self.traits.joins && kind != RequestKind::Unsubscribe {
+                self.subs.sent(id, kind, ids, now);
+            }
+            return id;
+        }
         let mut texts = Vec::new();
         #[cfg(feature = "socketio")]
         let auth = match (self.traits.joins, ids.first()) {

@@ -27,6 +27,7 @@ mod inputs;
 mod rules;
 #[cfg(feature = "socketio")]
 mod sessions;
+mod sharing;
 pub mod snapshot;
 pub mod timers;
 
@@ -82,9 +83,22 @@ struct Session {
     server_left_all: bool,
     /// This connection is a reconnect: a namespace joined without recovery needs `resync`.
     retry: bool,
+    /// The hub: the frame that opened this session (relayed to tabs that join later).
+    handshake: Option<String>,
     /// When the next round-trip probe (`probeEvent`) goes out.
     #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
     next_round_trip: Option<Instant>,
+}
+
+/// How a machine takes part in sharing one socket between tabs (see [`sharing`]).
+enum Share {
+    /// Its own socket (no sharing).
+    Own,
+    /// No socket: frames come from the hub, app sends go to it (numbered, kept until
+    /// confirmed).
+    Relayed(crate::engine::delivery::relay_out::RelayOut),
+    /// The hidden machine that owns the shared socket and delivers nothing.
+    Hub,
 }
 
 /// What the web layer must do, or tell the app.
@@ -120,6 +134,10 @@ pub enum Action<P> {
     /// socketio: a binary ack settled `emitWithAck` `id`: its arguments (JSON array text
     /// with placeholders) and the frame it came in, which holds the attachments.
     AnsweredAttached { id: u64, args: String, payload: P },
+    /// A relayed machine's app frame, for the hub to write: its number `n` (the hub
+    /// confirms it, [`Machine::link_confirmed`]) and the id of its binary attachments
+    /// (0: none).
+    Relay { n: u64, text: String, attached: u64 },
 }
 
 /// Why an `execute()` failed: `code` is one of `serverError` (with the node's error),
@@ -187,6 +205,9 @@ pub struct Machine<P> {
     // output
     actions: VecDeque<Action<P>>,
     timers: Timers,
+    share: Share,
+    /// Managers sharing the socket, this one included (`stats().sharedTabs`).
+    shared_tabs: u32,
 }
 
 impl<P: Clone> Machine<P> {
@@ -262,6 +283,8 @@ impl<P: Clone> Machine<P> {
             stats: Stats::default(),
             actions: VecDeque::new(),
             timers: Timers::default(),
+            share: Share::Own,
+            shared_tabs: 1,
             protocol,
             opts,
         })
@@ -382,6 +405,11 @@ impl<P: Clone> Machine<P> {
         self.backoff.retries()
     }
 
+    /// The hub: the frame that opened the current session, if the protocol has one.
+    pub fn handshake(&self) -> Option<&str> {
+        self.session.handshake.as_deref()
+    }
+
     /// The next action to carry out.
     pub fn poll_action(&mut self) -> Option<Action<P>> {
         self.actions.pop_front()
@@ -402,8 +430,9 @@ impl<P: Clone> Machine<P> {
         let t = &mut self.timers;
         t.set(Timer::ConnectTimeout, self.conn.connect_deadline(crate::engine::time::Duration(self.opts.connect_timeout_ms)));
         t.set(Timer::Retry, self.conn.retry_deadline(self.hidden));
+        // A relayed machine's connection is the hub's: no uptime or heartbeat here.
         let open_since = match self.conn {
-            Conn::Open { since } => Some(since),
+            Conn::Open { since } if !matches!(self.share, Share::Relayed(_)) => Some(since),
             _ => None,
         };
         t.set(Timer::Uptime, open_since.and_then(|s| self.backoff.uptime_deadline(s.ms())).map(Instant));

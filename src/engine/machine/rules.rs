@@ -28,7 +28,7 @@ impl<P: Clone> Machine<P> {
                 self.attempt_failed(now, SdkError::new(ErrorCode::ConnectFailed, msg));
             }
             Conn::Waiting { until } if until.reached(now) && !self.hidden => self.start_attempt(now, true),
-            Conn::Open { since } => {
+            Conn::Open { since } if !self.is_relayed() => {
                 self.backoff.check_uptime(since.ms(), now.ms());
                 match self.heartbeat.due(now, jumped) {
                     Due::Probe { grace } => self.send_probe(now, grace),
@@ -145,6 +145,11 @@ impl<P: Clone> Machine<P> {
 
     pub(super) fn start_attempt(&mut self, now: Instant, retry: bool) {
         self.session.server_left_all = false;
+        if self.is_relayed() {
+            // No socket of its own: wait for the hub's (`link_open`).
+            self.conn = Conn::Linking { retry };
+            return self.set_status(if retry { Status::Reconnecting } else { Status::Connecting });
+        }
         self.conn = Conn::Connecting { started: now, retry };
         self.stats.connect_attempts += 1;
         let base = self.urls.next(now, &mut self.rng).to_string();

@@ -24,7 +24,7 @@ impl<P: Clone> Machine<P> {
     /// reply (`probeReplyEvent`) reaches [`Machine`] as a pong: a round trip, and a clock
     /// offset from its `_server_timestamp`.
     pub(super) fn round_trip_due(&mut self, now: Instant) {
-        let (Some(event), true) = (self.opts.probe_event.clone(), self.conn.is_open()) else { return };
+        let (Some(event), true) = (self.opts.probe_event.clone(), self.conn.is_open() && !self.is_relayed()) else { return };
         let interval = self.opts.heartbeat_interval_ms;
         match self.session.next_round_trip {
             None if interval > 0.0 => {
@@ -247,6 +247,8 @@ impl<P: Clone> Machine<P> {
                     self.heartbeat.opened_passive(now, ping_interval_ms, ping_timeout_ms);
                 }
             }
+            // The hub answers the server's pings and sees its close.
+            Control::Ping { .. } | Control::Close if self.is_relayed() => {}
             Control::Ping { reply } => {
                 self.actions.push_back(Action::Send(reply.into()));
                 self.heartbeat.pinged(now);
@@ -257,26 +259,7 @@ impl<P: Clone> Machine<P> {
             }
             Control::Joined { scope, pid } => {
                 let recovered = self.recovery.joined(&scope, pid.as_deref());
-                if self.subs.joined(&scope) {
-                    if self.session.retry && !recovered {
-                        // A fresh session on a reconnect: what it missed is lost.
-                        self.batcher.raise_scoped(now.ms(), crate::engine::delivery::refresh::RESYNC_BIT, &scope);
-                    }
-                    self.flush_queued(Some(&scope));
-                    // Events that came before the reply, in order.
-                    let early = core::mem::take(&mut self.early);
-                    let mut rest = Vec::new();
-                    for (s, text, payload) in early {
-                        if s == *scope {
-                            if let Ok(Inbound::Event(ev)) = self.protocol.decode(&text) {
-                                self.on_event(now, ev, payload);
-                            }
-                        } else {
-                            rest.push((s, text, payload));
-                        }
-                    }
-                    self.early = rest;
-                } else {
+                if !self.scope_joined(now, &scope, recovered) && !self.is_relayed() {
                     // Not wanted any more (unsubscribed meanwhile): leave it again.
                     self.request(now, RequestKind::Unsubscribe, vec![scope.into_owned()]);
                 }
@@ -322,6 +305,33 @@ impl<P: Clone> Machine<P> {
             }
             Control::Ignored => {}
         }
+    }
+
+    /// `scope` is joined (`recovered`: its session resumed): what waited for it goes out,
+    /// the events that came before the reply are delivered in order, and a reconnect
+    /// without recovery raises `resync` for it. False when `scope` is not wanted.
+    pub(super) fn scope_joined(&mut self, now: Instant, scope: &str, recovered: bool) -> bool {
+        if !self.subs.joined(scope) {
+            return false;
+        }
+        if self.session.retry && !recovered {
+            // A fresh session on a reconnect: what it missed is lost.
+            self.batcher.raise_scoped(now.ms(), crate::engine::delivery::refresh::RESYNC_BIT, scope);
+        }
+        self.flush_queued(Some(scope));
+        let early = core::mem::take(&mut self.early);
+        let mut rest = Vec::new();
+        for (s, text, payload) in early {
+            if s == scope {
+                if let Ok(Inbound::Event(ev)) = self.protocol.decode(&text) {
+                    self.on_event(now, ev, payload);
+                }
+            } else {
+                rest.push((s, text, payload));
+            }
+        }
+        self.early = rest;
+        true
     }
 
     /// The server ended the session (or the socket closed after it left every scope):

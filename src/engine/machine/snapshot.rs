@@ -50,7 +50,7 @@ pub fn stats_json<P: Clone>(m: &mut Machine<P>, now: f64, memory_bytes: f64) -> 
     o.num("queued", m.queued() as f64).num("gaps", s.gaps as f64).num("duplicates", s.duplicates as f64);
     o.num("pendingFrames", m.pending_frames() as f64);
     o.num("badTimestamps", s.bad_timestamps as f64).num("probeReplaysDropped", s.probe_replays_dropped as f64);
-    o.num("executesPending", m.executes_pending() as f64);
+    o.num("executesPending", m.executes_pending() as f64).num("sharedTabs", m.shared_tabs() as f64);
     o.obj("kindsSeen", |kinds| {
         for (id, n) in s.kinds_seen.iter().enumerate() {
             if *n > 0 {

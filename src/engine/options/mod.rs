@@ -187,6 +187,9 @@ declare_options! {
     "collectEvents" collect_events: bool = false;
         read boolean, check (), ts "boolean", default "false";
         "Add `events` (every nested event, decoded) to each batch."
+    "shareAcrossTabs" share_across_tabs: bool = false;
+        read boolean, check (), ts "boolean", default "false";
+        "One socket for every tab of the origin with the same connection identity: a leader tab owns it, every tab gets its own batches."
     "debug" debug: bool = false, Development = true;
         read boolean, check (), ts "boolean", default "false";
         "Log status changes and errors to the console."

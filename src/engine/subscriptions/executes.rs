@@ -52,6 +52,13 @@ impl Executes {
     }
 
     /// The queued call `tag` reached the socket.
+    /// The call `tag` goes back to the queue (its relayed send was not confirmed).
+    pub(crate) fn mark_unsent(&mut self, tag: u64) {
+        if let Some(e) = self.calls.iter_mut().find(|e| e.id == tag && tag != 0) {
+            e.sent = false;
+        }
+    }
+
     pub(crate) fn mark_sent(&mut self, tag: u64) {
         if let Some(e) = self.calls.iter_mut().find(|e| e.id == tag && tag != 0) {
             e.sent = true;

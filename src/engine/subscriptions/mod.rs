@@ -94,6 +94,12 @@ impl Subscriptions {
         gone
     }
 
+    /// Makes the ids count up from `first` (a tab sharing a socket takes a range of its
+    /// own, see `Machine::relayed`).
+    pub(crate) fn start_ids_at(&mut self, first: u64) {
+        self.next_id = first;
+    }
+
     /// A fresh request id (also for `execute()` calls).
     pub(crate) fn next_id(&mut self) -> u64 {
         let id = self.next_id;
