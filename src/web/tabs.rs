@@ -547,12 +547,13 @@ fn start_hub(tab: &Shared) -> Option<Shared> {
 
 /// Stops a hub: says goodbye (the tabs wait for the next leader) and closes its socket.
 pub(super) fn stop(hub: &Shared) {
-    if let Some(h) = hub.borrow().hub_part.as_ref() {
+    // Taken out first: the close below must not reach the tabs as the hub's status.
+    let part = hub.borrow_mut().hub_part.take();
+    if let Some(h) = part {
         h.js.post(&msg(&[HUB_BYE.into(), JsValue::from_str(&h.id)]));
     }
     drive(hub, |m, now| m.close(now));
     let mut s = hub.borrow_mut();
-    s.hub_part = None;
     s.socket = None;
     s.timer = None;
 }

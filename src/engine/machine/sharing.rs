@@ -128,7 +128,11 @@ impl<P: Clone> Machine<P> {
                 self.conn = if status == Status::Failed { Conn::Failed } else { Conn::Closed };
                 self.set_status(status);
             }
-            Status::Connecting | Status::Reconnecting => self.set_status(status),
+            // A tab that was open before is reconnecting, whatever the new hub says.
+            Status::Connecting | Status::Reconnecting => {
+                let again = matches!(self.conn, Conn::Linking { retry: true });
+                self.set_status(if again { Status::Reconnecting } else { status });
+            }
             Status::Open | Status::Idle => {}
         }
         self.advance(now);
