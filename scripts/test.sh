@@ -127,8 +127,13 @@ trap - EXIT
 echo; echo "== browser tests: time per engine"
 printf '   %s\n' "${ENGINE_TIMES[@]}"
 
-echo; echo "== end-to-end tests (React hooks and the demo, Playwright + headless Chromium)"
+echo; echo "== end-to-end tests (React hooks, the demo, shareAcrossTabs across tabs: Playwright + headless Chromium)"
 (cd www && npx vite build --logLevel warn)
 node --test tests/e2e/
+
+echo; echo "== shareAcrossTabs across two windows in Firefox and WebKit (WebDriver)"
+tabs_engines=
+for e in $SDK_ENGINES; do [ "$e" = chrome ] || tabs_engines+="$e "; done
+[ -z "$tabs_engines" ] || node tests/tabs-webdriver/run.mjs --engines "$tabs_engines"
 
 echo; echo "all tests passed"
