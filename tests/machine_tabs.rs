@@ -261,17 +261,17 @@ fn the_leader_beats_once_per_interval_of_silence() {
 fn the_union_subscribes_each_scope_once_and_releases_it_after_the_delay() {
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     let mut r = Registry::default();
-    assert_eq!(r.set(Instant(0.0), "a", &s(&["x", "y"])).subscribe, s(&["x", "y"]));
-    assert_eq!(r.set(Instant(0.0), "b", &s(&["y", "z", "z"])).subscribe, s(&["z"]));
+    assert_eq!(r.set(Instant(0.0), 1, &s(&["x", "y"])).subscribe, s(&["x", "y"]));
+    assert_eq!(r.set(Instant(0.0), 2, &s(&["y", "z", "z"])).subscribe, s(&["z"]));
     assert_eq!(r.len(), 2);
     // a drops y: b still wants it. b leaves: y and z are released after the delay.
-    r.set(Instant(10.0), "a", &s(&["x"]));
+    r.set(Instant(10.0), 1, &s(&["x"]));
     assert_eq!(r.deadline(), None);
-    r.remove(Instant(20.0), "b");
+    r.remove(Instant(20.0), 2);
     assert_eq!(r.deadline(), Some(Instant(20.0 + RELEASE_DELAY_MS)));
     assert_eq!(r.subscribed(), s(&["x", "y", "z"]), "still held during the delay");
     // z is wanted again in time: kept, and not subscribed a second time.
-    assert!(r.set(Instant(30.0), "c", &s(&["z"])).subscribe.is_empty());
+    assert!(r.set(Instant(30.0), 3, &s(&["z"])).subscribe.is_empty());
     assert!(r.due(Instant(20.0 + RELEASE_DELAY_MS - 1.0)).is_empty());
     assert_eq!(r.due(Instant(20.0 + RELEASE_DELAY_MS)), s(&["y"]));
     assert_eq!(r.subscribed(), s(&["x", "z"]));
@@ -280,12 +280,12 @@ fn the_union_subscribes_each_scope_once_and_releases_it_after_the_delay() {
 #[test]
 fn relayed_sends_are_written_once_per_tab() {
     let mut r = Registry::default();
-    r.set(Instant(0.0), "a", &[]);
-    assert!(r.accept_send("a", 1));
-    assert!(r.accept_send("a", 2));
-    assert!(!r.accept_send("a", 2), "a replay");
-    assert!(!r.accept_send("a", 1));
-    assert!(r.accept_send("a", 3));
+    r.set(Instant(0.0), 1, &[]);
+    assert!(r.accept_send(1, 1));
+    assert!(r.accept_send(1, 2));
+    assert!(!r.accept_send(1, 2), "a replay");
+    assert!(!r.accept_send(1, 1));
+    assert!(r.accept_send(1, 3));
 }
 
 #[test]

@@ -84,11 +84,11 @@ extern "C" {
     fn can_share() -> bool;
     type TabLink;
     #[wasm_bindgen(constructor)]
-    fn new(key: &str, id: &str, on: &JsValue) -> TabLink;
+    fn new(key: &str, id: f64, on: &JsValue) -> TabLink;
     #[wasm_bindgen(method)]
     fn post(this: &TabLink, m: &JsValue);
     #[wasm_bindgen(method)]
-    fn follow(this: &TabLink, hub: &JsValue, scanner: &FrameScanner);
+    fn follow(this: &TabLink, hub: f64, scanner: &FrameScanner);
     #[wasm_bindgen(method)]
     fn tap(this: &TabLink, scanner: &FrameScanner);
     #[wasm_bindgen(method)]
@@ -100,9 +100,9 @@ extern "C" {
     #[wasm_bindgen(method, js_name = releaseTabLock)]
     fn release_tab_lock(this: &TabLink);
     #[wasm_bindgen(method, js_name = watchTab)]
-    fn watch_tab(this: &TabLink, tab: &str);
+    fn watch_tab(this: &TabLink, tab: f64);
     #[wasm_bindgen(method, js_name = unwatchTab)]
-    fn unwatch_tab(this: &TabLink, tab: &str);
+    fn unwatch_tab(this: &TabLink, tab: f64);
     #[wasm_bindgen(method, js_name = takeHeard)]
     fn take_heard(this: &TabLink) -> bool;
     #[wasm_bindgen(method)]
@@ -114,10 +114,14 @@ pub(super) fn supported() -> bool {
     can_share()
 }
 
-/// A random id (tabs and hubs).
-fn random_id() -> String {
-    let n = (js_sys::Math::random() * 4_294_967_296.0) as u64 ^ ((js_sys::Math::random() * 4_294_967_296.0) as u64) << 20;
-    crate::cat!(n)
+/// A random id (tabs and hubs): an integer below 2^52, exact in JS.
+fn random_id() -> f64 {
+    ((js_sys::Math::random() * 4_503_599_627_370_496.0) as u64) as f64
+}
+
+/// A number of a message (an id, a count), or -1.
+fn num_at(m: &Array, i: u32) -> f64 {
+    m.get(i).as_f64().unwrap_or(-1.0)
 }
 
 fn strings(v: &JsValue) -> Vec<String> {
@@ -151,7 +155,7 @@ fn status_of(name: &str) -> Status {
 /// A sharing manager's part: its place in the election and its view of the hub.
 pub(super) struct TabShare {
     key: String,
-    id: String,
+    id: f64,
     js: TabLink,
     role: Role,
     /// In the election (after `connect()`, until `close()` or `pagehide`).
@@ -159,7 +163,7 @@ pub(super) struct TabShare {
     /// Left on `pagehide`/`freeze`: joins again on `pageshow`/`resume`.
     parked: bool,
     /// The hub this tab reads (its id).
-    hub_id: Option<String>,
+    hub_id: Option<f64>,
     liveness: Liveness,
     /// The leader: the hub running in this page.
     hub: Option<Shared>,
@@ -173,7 +177,7 @@ impl TabShare {
         let id = random_id();
         let weak = Rc::downgrade(state);
         let on = Closure::<dyn FnMut(u32, JsValue)>::new(move |what: u32, m: JsValue| on_tab_event(&weak, what, m));
-        let js = TabLink::new(&key, &id, on.as_ref());
+        let js = TabLink::new(&key, id, on.as_ref());
         let weak = Rc::downgrade(state);
         let hello = Closure::<dyn FnMut()>::new(move || {
             if let Some(state) = weak.upgrade() {
@@ -216,7 +220,7 @@ impl TabShare {
 
 impl Drop for TabShare {
     fn drop(&mut self) {
-        self.js.post(&msg(&[TAB_LEAVE.into(), JsValue::from_str(&self.id)]));
+        self.js.post(&msg(&[TAB_LEAVE.into(), self.id.into()]));
         self.js.close();
     }
 }
@@ -229,7 +233,7 @@ pub(super) fn join(state: &Shared) {
         let s = state.borrow();
         let Some(t) = s.share.as_ref() else { return };
         if t.joined {
-            t.js.post(&msg(&[TAB_CONNECT.into(), JsValue::from_str(&t.id)]));
+            t.js.post(&msg(&[TAB_CONNECT.into(), t.id.into()]));
             return;
         }
     }
@@ -261,12 +265,12 @@ pub(super) fn leave(state: &Shared, park: bool) {
         }
         t.joined = false;
         t.parked = park;
-        t.js.post(&msg(&[TAB_LEAVE.into(), JsValue::from_str(&t.id)]));
+        t.js.post(&msg(&[TAB_LEAVE.into(), t.id.into()]));
         t.js.resign();
         t.js.release_tab_lock();
         t.liveness.stop();
         t.hub_id = None;
-        t.js.follow(&JsValue::NULL, &s.scanner);
+        t.js.follow(-1.0, &s.scanner);
         t.hub.take()
     };
     if let Some(hub) = hub {
@@ -291,7 +295,7 @@ pub(super) fn wanted_changed(state: &Shared) {
     let s = state.borrow();
     if let Some(t) = s.share.as_ref().filter(|t| t.joined) {
         let want = string_array(s.machine.subscriptions());
-        t.js.post(&msg(&[TAB_WANT.into(), JsValue::from_str(&t.id), want.into()]));
+        t.js.post(&msg(&[TAB_WANT.into(), t.id.into(), want.into()]));
     }
 }
 
@@ -300,7 +304,7 @@ pub(super) fn relay_send(state: &Shared, n: u64, text: &str, attachments: Option
     let s = state.borrow();
     if let Some(t) = s.share.as_ref() {
         let att = attachments.map_or(JsValue::NULL, JsValue::from);
-        t.js.post(&msg(&[TAB_SEND.into(), JsValue::from_str(&t.id), JsValue::from_f64(n as f64), JsValue::from_str(text), att]));
+        t.js.post(&msg(&[TAB_SEND.into(), t.id.into(), JsValue::from_f64(n as f64), JsValue::from_str(text), att]));
     }
 }
 
@@ -308,7 +312,7 @@ fn say_hello(state: &Shared) {
     let s = state.borrow();
     if let Some(t) = s.share.as_ref().filter(|t| t.joined) {
         let want = string_array(s.machine.subscriptions());
-        t.js.post(&msg(&[TAB_HELLO.into(), JsValue::from_str(&t.id), want.into()]));
+        t.js.post(&msg(&[TAB_HELLO.into(), t.id.into(), want.into()]));
     }
 }
 
@@ -381,17 +385,17 @@ fn on_tab_message(state: &Shared, m: &Array) {
     if kind >= TAB_HELLO {
         return;
     }
-    let from = m.get(1).as_string().unwrap_or_default();
+    let from = num_at(m, 1);
     let now = now_ms();
     let (me, current, joined) = {
         let s = state.borrow();
         let Some(t) = s.share.as_ref() else { return };
-        (t.id.clone(), t.hub_id.clone(), t.joined)
+        (t.id, t.hub_id, t.joined)
     };
     if !joined {
         return;
     }
-    let is_current = current.as_deref() == Some(from.as_str());
+    let is_current = current == Some(from);
     // A message from a hub this tab does not follow yet: a new hub (after a handover),
     // or one that started before this tab joined. Follow it and say hello.
     if !is_current && matches!(kind, HUB_UP | HUB_OPEN | HUB_DOWN | HUB_BEAT) {
@@ -402,8 +406,8 @@ fn on_tab_message(state: &Shared, m: &Array) {
             let mut s = state.borrow_mut();
             let s = &mut *s;
             if let Some(t) = s.share.as_mut() {
-                t.hub_id = Some(from.clone());
-                t.js.follow(&JsValue::from_str(&from), &s.scanner);
+                t.hub_id = Some(from);
+                t.js.follow(from, &s.scanner);
                 t.liveness.heard(Instant(now));
             }
         }
@@ -417,7 +421,7 @@ fn on_tab_message(state: &Shared, m: &Array) {
     if let Some(t) = state.borrow_mut().share.as_mut() {
         t.liveness.heard(Instant(now));
     }
-    let to_me = || m.get(2).as_string().as_deref() == Some(me.as_str());
+    let to_me = || num_at(m, 2) == me;
     match kind {
         HUB_OPEN => {
             let handshake = m.get(2).as_string();
@@ -475,7 +479,7 @@ pub(super) fn tick(state: &Shared) {
         }
         match t.liveness.due(now) {
             Due::Probe => {
-                t.js.post(&msg(&[TAB_PING.into(), JsValue::from_str(&t.id)]));
+                t.js.post(&msg(&[TAB_PING.into(), t.id.into()]));
                 Due::Probe
             }
             Due::Steal if t.joined && t.role == Role::Follower => {
@@ -492,7 +496,7 @@ pub(super) fn tick(state: &Shared) {
 
 /// What makes a hidden manager the hub of a shared socket.
 pub(super) struct HubPart {
-    id: String,
+    id: f64,
     js: TabLink,
     registry: Registry,
     beat: Beat,
@@ -531,14 +535,14 @@ fn start_hub(tab: &Shared) -> Option<Shared> {
     {
         let weak = Rc::downgrade(&hub);
         let on = Closure::<dyn FnMut(u32, JsValue)>::new(move |what: u32, m: JsValue| on_hub_event(&weak, what, m));
-        let js = TabLink::new(&key, &id, on.as_ref());
+        let js = TabLink::new(&key, id, on.as_ref());
         let mut s = hub.borrow_mut();
         js.tap(&s.scanner);
         let draw = (js_sys::Math::random() * 9.0e15) as u64;
         s.machine.hub(draw);
         let mut beat = Beat::default();
         beat.posted(Instant(now_ms()));
-        js.post(&msg(&[HUB_UP.into(), JsValue::from_str(&id)]));
+        js.post(&msg(&[HUB_UP.into(), id.into()]));
         s.hub_part = Some(HubPart { id, js, registry: Registry::default(), beat, _on: on });
     }
     drive(&hub, |m, now| m.connect(now));
@@ -550,7 +554,7 @@ pub(super) fn stop(hub: &Shared) {
     // Taken out first: the close below must not reach the tabs as the hub's status.
     let part = hub.borrow_mut().hub_part.take();
     if let Some(h) = part {
-        h.js.post(&msg(&[HUB_BYE.into(), JsValue::from_str(&h.id)]));
+        h.js.post(&msg(&[HUB_BYE.into(), h.id.into()]));
     }
     drive(hub, |m, now| m.close(now));
     let mut s = hub.borrow_mut();
@@ -566,7 +570,7 @@ pub(super) fn hub_status(hub: &Shared, status: Status) {
 }
 
 fn open_or_down(s: &State, h: &HubPart, status: Status) -> JsValue {
-    let id = JsValue::from_str(&h.id);
+    let id = JsValue::from_f64(h.id);
     if status == Status::Open {
         let handshake = s.machine.handshake().map_or(JsValue::NULL, JsValue::from_str);
         let joined: Vec<String> = s.machine.scope_states().into_iter().filter(|(_, st)| *st == "joined").map(|(n, _)| n.to_string()).collect();
@@ -584,7 +588,7 @@ pub(super) fn hub_error(hub: &Shared, err: &SdkError) {
     let s = hub.borrow();
     if let Some(h) = s.hub_part.as_ref() {
         let ids = string_array(&err.context_ids);
-        h.js.post(&msg(&[HUB_ERROR.into(), JsValue::from_str(&h.id), JsValue::from_str(err.code.name()), JsValue::from_str(&err.message), ids.into()]));
+        h.js.post(&msg(&[HUB_ERROR.into(), h.id.into(), JsValue::from_str(err.code.name()), JsValue::from_str(&err.message), ids.into()]));
     }
 }
 
@@ -593,8 +597,8 @@ fn on_hub_event(weak: &Weak<RefCell<State>>, what: u32, m: JsValue) {
     match what {
         0 => on_hub_message(&hub, m.unchecked_ref()),
         3 => {
-            if let Some(tab) = m.as_string() {
-                tab_gone(&hub, &tab);
+            if let Some(tab) = m.as_f64() {
+                tab_gone(&hub, tab as u64);
             }
         }
         _ => {}
@@ -603,7 +607,11 @@ fn on_hub_event(weak: &Weak<RefCell<State>>, what: u32, m: JsValue) {
 
 fn on_hub_message(hub: &Shared, m: &Array) {
     let kind = m.get(0).as_f64().unwrap_or(0.0) as u32;
-    let Some(tab) = m.get(1).as_string() else { return };
+    let tab_id = num_at(m, 1);
+    if tab_id < 0.0 {
+        return;
+    }
+    let tab = tab_id as u64;
     let now = Instant(now_ms());
     match kind {
         TAB_HELLO | TAB_WANT => {
@@ -611,9 +619,9 @@ fn on_hub_message(hub: &Shared, m: &Array) {
             let fresh = {
                 let mut s = hub.borrow_mut();
                 let Some(h) = s.hub_part.as_mut() else { return };
-                let change = h.registry.set(now, &tab, &wanted);
+                let change = h.registry.set(now, tab, &wanted);
                 if kind == TAB_HELLO {
-                    h.js.watch_tab(&tab);
+                    h.js.watch_tab(tab_id);
                 }
                 change.subscribe
             };
@@ -630,7 +638,7 @@ fn on_hub_message(hub: &Shared, m: &Array) {
             } else {
                 let joined: Vec<String> = s.machine.scope_states().into_iter().filter(|(n, st)| *st == "joined" && wanted.iter().any(|w| w == n)).map(|(n, _)| n.to_string()).collect();
                 if !joined.is_empty() {
-                    h.js.post(&msg(&[HUB_JOINED.into(), JsValue::from_str(&h.id), JsValue::from_str(&tab), string_array(&joined).into()]));
+                    h.js.post(&msg(&[HUB_JOINED.into(), h.id.into(), tab_id.into(), string_array(&joined).into()]));
                 }
             }
         }
@@ -645,7 +653,7 @@ fn on_hub_message(hub: &Shared, m: &Array) {
                 return;
             }
             let Some(h) = s.hub_part.as_mut() else { return };
-            if h.registry.accept_send(&tab, n) {
+            if h.registry.accept_send(tab, n) {
                 if let Some(sock) = &s.socket {
                     sock.send(&text);
                     #[cfg(feature = "socketio")]
@@ -658,30 +666,30 @@ fn on_hub_message(hub: &Shared, m: &Array) {
             }
             #[cfg(not(feature = "socketio"))]
             let _ = attachments;
-            h.js.post(&msg(&[HUB_CONFIRM.into(), JsValue::from_str(&h.id), JsValue::from_str(&tab), JsValue::from_f64(n as f64)]));
+            h.js.post(&msg(&[HUB_CONFIRM.into(), h.id.into(), tab_id.into(), JsValue::from_f64(n as f64)]));
         }
         TAB_PING => {
             let s = hub.borrow();
             if let Some(h) = s.hub_part.as_ref() {
-                h.js.post(&msg(&[HUB_PONG.into(), JsValue::from_str(&h.id), JsValue::from_str(&tab)]));
+                h.js.post(&msg(&[HUB_PONG.into(), h.id.into(), tab_id.into()]));
             }
         }
-        TAB_LEAVE => tab_gone(hub, &tab),
+        TAB_LEAVE => tab_gone(hub, tab),
         TAB_CONNECT => drive(hub, |mc, now| mc.connect(now)),
         _ => {}
     }
 }
 
 /// A tab left or its page is gone: what only it wanted is released after the delay.
-fn tab_gone(hub: &Shared, tab: &str) {
+fn tab_gone(hub: &Shared, tab: u64) {
     let mut s = hub.borrow_mut();
     let Some(h) = s.hub_part.as_mut() else { return };
     if !h.registry.knows(tab) {
         return;
     }
     h.registry.remove(Instant(now_ms()), tab);
-    h.js.unwatch_tab(tab);
-    h.js.post(&msg(&[HUB_BEAT.into(), JsValue::from_str(&h.id), JsValue::from_f64(h.registry.len() as f64)]));
+    h.js.unwatch_tab(tab as f64);
+    h.js.post(&msg(&[HUB_BEAT.into(), h.id.into(), JsValue::from_f64(h.registry.len() as f64)]));
     drop(s);
     run_actions(hub);
 }
@@ -693,7 +701,7 @@ pub(super) fn hub_tick(hub: &Shared) {
         let mut s = hub.borrow_mut();
         let Some(h) = s.hub_part.as_mut() else { return };
         if h.beat.due(now) {
-            h.js.post(&msg(&[HUB_BEAT.into(), JsValue::from_str(&h.id), JsValue::from_f64(h.registry.len() as f64)]));
+            h.js.post(&msg(&[HUB_BEAT.into(), h.id.into(), JsValue::from_f64(h.registry.len() as f64)]));
         }
         h.registry.due(now)
     };

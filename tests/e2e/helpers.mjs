@@ -92,6 +92,53 @@ export async function startServer(args = [], { timeoutMs = 10000 } = {}) {
   };
 }
 
+/**
+ * Starts the socket.io test server (`tests/socketio-server/server.mjs --port 0`, plus
+ * `args`) and resolves once it listens: `{host, control(route, body), stop()}`.
+ */
+export async function startSocketIoServer(args = [], { timeoutMs = 10000 } = {}) {
+  const child = spawn(process.execPath, [`${ROOT}tests/socketio-server/server.mjs`, "--port", "0", "--host", "127.0.0.1", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the socket.io test server did not start in ${timeoutMs} ms`)), timeoutMs);
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /^LISTENING (\d+)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the socket.io test server exited (${code})`));
+    });
+  });
+  const host = `127.0.0.1:${port}`;
+  return {
+    host,
+    /** GET (or POST with `body`) `/control/<route>`; resolves to the JSON. */
+    async control(route, body) {
+      const res = await fetch(`http://${host}/control/${route}`, {
+        method: body ? "POST" : "GET",
+        headers: body ? { "content-type": "application/json" } : undefined,
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(10000),
+      });
+      const json = await res.json();
+      if (!res.ok) throw new Error(`socket.io /control/${route}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 /** Headless Debian Chromium (never a downloaded browser). */
 export async function launchBrowser() {
   const { chromium } = requireFromWww("playwright-core");

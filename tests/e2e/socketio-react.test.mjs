@@ -3,33 +3,16 @@
 // use, the hooks see its manager, an emit is echoed back into a batch.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { openPage, serverAndBrowser, waitFor } from "./helpers.mjs";
+import { openPage, serverAndBrowser, startSocketIoServer, waitFor } from "./helpers.mjs";
 
 const env = serverAndBrowser();
-const SIO_SERVER = fileURLToPath(new URL("../socketio-server/server.mjs", import.meta.url));
 let sio;
 
 before(async () => {
-  const child = spawn(process.execPath, [SIO_SERVER, "--port", "0", "--host", "127.0.0.1"], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the socket.io test server did not start in 10 s")), 10000);
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /^LISTENING (\d+)$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`the socket.io test server exited (${code})`)));
-  });
-  sio = { child, host: `127.0.0.1:${port}` };
+  sio = await startSocketIoServer();
 }, { timeout: 15000 });
 
-after(() => sio?.child.kill("SIGTERM"));
+after(() => sio?.stop());
 
 describe("React with protocol socketio", () => {
   test("the provider loads the Socket.IO build and its hooks get the events", { timeout: 30000 }, async () => {

@@ -14,10 +14,10 @@
 //   messages posted to it meanwhile; a Web Lock stolen from it is reported (AbortError)
 //   once it resumes;
 // - page.evaluate() on a paused page never returns, hence `ev()` with a bound.
-import { describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { serverAndBrowser, sleep, uniqueSession, waitFor } from "./helpers.mjs";
+import { serverAndBrowser, sleep, startSocketIoServer, uniqueSession, waitFor } from "./helpers.mjs";
 import { encode } from "../server/base58.mjs";
 
 const env = serverAndBrowser();
@@ -528,6 +528,69 @@ describe("shareAcrossTabs", () => {
       noPageErrors([leader, b, c]);
     } finally {
       await cleanup(session, context);
+    }
+  });
+});
+
+describe("shareAcrossTabs with Socket.IO", () => {
+  let sio;
+  before(async () => {
+    sio = await startSocketIoServer();
+  }, { timeout: 15000 });
+  after(() => sio?.stop());
+
+  /** The socket.io server's view: open Engine.IO connections, sockets per namespace. */
+  const state = async () => {
+    const st = await sio.control("state");
+    return { connections: st.connections, sockets: Object.fromEntries(Object.entries(st.namespaces).map(([ns, v]) => [ns, v.sockets])) };
+  };
+  /** Every event of `ns` a tab got in its batches (`latest[ns]`: `{event: args}`). */
+  const eventsOf = (snapOf, ns) => snapOf.batches.map((b) => b.latest?.[ns]).filter(Boolean);
+
+  test("namespaces are joined once for all tabs, each tab gets only its own, emits and acks go through the leader, and a handover rejoins", { timeout: 60000 }, async (t) => {
+    const n = Date.now() % 1e6;
+    const [A, B] = [`/guild/${n}1`, `/guild/${n}2`];
+    const context = await env.browser.newContext();
+    const snapOf = (p) => ev(p, () => JSON.parse(JSON.stringify({ role: window.__tabs.role(), shared: window.__tabs.stats().sharedTabs, resyncs: window.__tabs.resyncs(), batches: window.__tabs.batches, errors: window.__tabs.errors, ns: window.__tabs.namespaces() })));
+    try {
+      const open = (nss) => openTab(context, "sio", { protocol: "socketio", server: sio.host, contexts: nss.join(",") });
+      const first = await open([A]);
+      await waitFor(async () => (await roleOf(first)) === "leader", { timeoutMs: 5000, what: "the first tab leads" });
+      const [second, third] = await Promise.all([open([A, B]), open([A])]);
+      await waitShared([first, second, third]);
+      await waitFor(async () => {
+        const s = await state();
+        return s.connections === 1 && s.sockets[A] === 1 && s.sockets[B] === 1;
+      }, { timeoutMs: 5000, what: "one connection, each namespace joined once" });
+      await waitFor(async () => (await snapOf(second)).ns[B] === "joined", { timeoutMs: 5000, what: `${B} joined in the tab that wants it` });
+
+      // An event of B reaches only the tab that wants B; one of A every tab.
+      await sio.control("emit", { namespace: B, event: "news", args: [{ n: 1 }] });
+      await sio.control("emit", { namespace: A, event: "news", args: [{ n: 2 }] });
+      await waitFor(async () => eventsOf(await snapOf(second), B).some((l) => l.news), { timeoutMs: 5000, what: `the ${B} event in the tab that wants it` });
+      await waitFor(async () => (await Promise.all([first, second, third].map(snapOf))).every((x) => eventsOf(x, A).some((l) => l.news?.[0]?.n === 2)), { timeoutMs: 5000, what: `the ${A} event in every tab` });
+      for (const p of [first, third]) assert.deepEqual(eventsOf(await snapOf(p), B), [], `no ${B} event in a tab that did not join it`);
+
+      // A follower's emitWithAck is acked in that tab (the server acks any other event).
+      const acked = await ev(third, (ns) => window.__tabs.emitWithAck(ns, "custom", { from: "third" }), A);
+      assert.deepEqual(acked, { ok: { ok: true, event: "custom", args: [{ from: "third" }] } });
+
+      // The leader goes: one connection again, both namespaces joined once, a resync each.
+      const before = await Promise.all([second, third].map(async (p) => (await snapOf(p)).resyncs));
+      const t0 = Date.now();
+      await first.close();
+      await waitFor(async () => {
+        const s = await state();
+        return s.connections === 1 && s.sockets[A] === 1 && s.sockets[B] === 1;
+      }, { timeoutMs: 5000, intervalMs: 10, what: "the new leader's connection, each namespace once" });
+      t.diagnostic(`socketio handover: ${Date.now() - t0} ms`);
+      await waitFor(async () => (await Promise.all([second, third].map(snapOf))).every((x, i) => x.resyncs === before[i] + 1), { timeoutMs: 5000, what: "one resync per remaining tab" });
+      await sio.control("emit", { namespace: A, event: "news", args: [{ n: 3 }] });
+      await waitFor(async () => (await Promise.all([second, third].map(snapOf))).every((x) => eventsOf(x, A).some((l) => l.news?.[0]?.n === 3)), { timeoutMs: 5000, what: "events after the handover" });
+      const errors = (await Promise.all([second, third].map(snapOf))).flatMap((x) => x.errors.map((e) => e.code));
+      assert.ok(errors.every((c) => c === "connectionLost"), `only the handover's connectionLost: ${errors}`);
+    } finally {
+      await context.close();
     }
   });
 });

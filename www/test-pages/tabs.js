@@ -3,15 +3,18 @@
 // tests/tabs-webdriver).
 //
 // Query: `server` (host:port of the event server; default this page's host), `session`,
-// `protocol` (`calimero` default, or `json`), `share` (`0` turns sharing off), `token`,
+// `protocol` (`calimero` default, `json`, or `socketio`: `server` is then the socket.io
+// test server and `contexts` its namespaces), `share` (`0` turns sharing off), `token`,
 // `contexts` (comma-separated Calimero context ids; default one fixed valid id),
 // `nolocks` (handled in tabs.html), `connect` (`0`: do not connect on load).
-import init, { SocketManager } from "calimero-socket";
+const q0 = new URLSearchParams(location.search);
+const sdk = q0.get("protocol") === "socketio" ? await import("calimero-socket/socketio") : await import("calimero-socket");
+const { default: init, SocketManager } = sdk;
 
 const q = new URLSearchParams(location.search);
 const SERVER = q.get("server") || location.host;
 const SESSION = q.get("session") || "default";
-const PROTOCOL = q.get("protocol") === "json" ? "json" : "calimero";
+const PROTOCOL = ["json", "socketio"].includes(q.get("protocol")) ? q.get("protocol") : "calimero";
 const CONTEXTS = (q.get("contexts") ?? "29d2S7vB453rNYFdR5Ycwt7y9haRT5fwVwL9zTmBhfV2").split(",").filter(Boolean);
 
 const t0 = performance.timeOrigin;
@@ -22,12 +25,15 @@ window.addEventListener("error", (e) => r.pageErrors.push(String(e.message)));
 window.addEventListener("unhandledrejection", (e) => r.pageErrors.push(String(e.reason?.message ?? e.reason)));
 
 await init();
-const options = {
-  url: `ws://${SERVER}/${PROTOCOL === "json" ? "json" : "ws"}?session=${encodeURIComponent(SESSION)}`,
-  protocol: PROTOCOL,
-  contextIds: PROTOCOL === "calimero" ? CONTEXTS : [],
-  shareAcrossTabs: q.get("share") !== "0",
-};
+const options =
+  PROTOCOL === "socketio"
+    ? { url: `http://${SERVER}`, protocol: "socketio", namespaces: CONTEXTS }
+    : {
+        url: `ws://${SERVER}/${PROTOCOL === "json" ? "json" : "ws"}?session=${encodeURIComponent(SESSION)}`,
+        protocol: PROTOCOL,
+        contextIds: PROTOCOL === "calimero" ? CONTEXTS : [],
+      };
+options.shareAcrossTabs = q.get("share") !== "0";
 if (q.get("token")) options.token = q.get("token");
 const m = new SocketManager(options);
 r.m = m;
@@ -37,7 +43,7 @@ m.onError((e) => r.errors.push({ code: e.code, message: e.message, at: now() }))
 m.onEvent((e) => r.events.push(e));
 m.onBatch((b) => {
   const flags = Object.keys(b.flags).filter((f) => b.flags[f]);
-  r.batches.push({ at: now(), size: b.size, flags, resync: b.resync, contextIds: [...b.contextIds], kinds: { ...b.kinds } });
+  r.batches.push({ at: now(), size: b.size, flags, resync: b.resync, contextIds: [...b.contextIds], kinds: { ...b.kinds }, latest: PROTOCOL === "socketio" ? JSON.parse(JSON.stringify(b.latest)) : undefined });
 });
 /** What the tests call. */
 Object.assign(r, {
@@ -47,6 +53,10 @@ Object.assign(r, {
   subscribe: (ids) => m.subscribe(ids),
   unsubscribe: (ids) => m.unsubscribe(ids),
   send: (v) => m.send(v),
+  emit: (ns, event, ...args) => m.of(ns).emit(event, ...args),
+  emitWithAck: (ns, event, ...args) => m.of(ns).emitWithAck(event, ...args).then((v) => ({ ok: v }), (e) => ({ error: e.code, message: e.message })),
+  namespaces: () => ({ ...m.namespaces }),
+  latest: () => r.batches.at(-1),
   execute: (ctx, method, args) => m.execute(ctx, method, args).then((v) => ({ ok: v }), (e) => ({ error: e.code, message: e.message })),
   close: () => m.close(),
   connect: () => m.connect(),

@@ -20,7 +20,7 @@ pub const MAX_TABS: usize = 256;
 
 #[derive(Debug, Clone)]
 struct Tab {
-    id: String,
+    id: u64,
     wanted: Vec<String>,
     /// The number of this tab's last send written to the socket.
     last_sent: u64,
@@ -51,7 +51,7 @@ impl Registry {
         self.tabs.is_empty()
     }
 
-    pub fn knows(&self, tab: &str) -> bool {
+    pub fn knows(&self, tab: u64) -> bool {
         self.tabs.iter().any(|t| t.id == tab)
     }
 
@@ -74,17 +74,17 @@ impl Registry {
     }
 
     /// Tab `tab` wants exactly `wanted` now (a new tab too).
-    pub fn set(&mut self, now: Instant, tab: &str, wanted: &[String]) -> Change {
+    pub fn set(&mut self, now: Instant, tab: u64, wanted: &[String]) -> Change {
         let before = self.subscribed();
         let i = match self.tabs.iter().position(|t| t.id == tab) {
             Some(i) => i,
             None => {
                 if self.tabs.len() >= MAX_TABS {
                     let old = self.tabs.remove(0);
-                    self.tabs.push(Tab { id: tab.into(), wanted: Vec::new(), last_sent: 0 });
+                    self.tabs.push(Tab { id: tab, wanted: Vec::new(), last_sent: 0 });
                     self.release_unwanted(now, &old.wanted);
                 } else {
-                    self.tabs.push(Tab { id: tab.into(), wanted: Vec::new(), last_sent: 0 });
+                    self.tabs.push(Tab { id: tab, wanted: Vec::new(), last_sent: 0 });
                 }
                 self.tabs.len() - 1
             }
@@ -98,7 +98,7 @@ impl Registry {
 
     /// Tab `tab` left (said goodbye, or its page is gone): what only it wanted is
     /// released after the delay.
-    pub fn remove(&mut self, now: Instant, tab: &str) {
+    pub fn remove(&mut self, now: Instant, tab: u64) {
         if let Some(i) = self.tabs.iter().position(|t| t.id == tab) {
             let old = self.tabs.remove(i);
             self.release_unwanted(now, &old.wanted);
@@ -136,7 +136,7 @@ impl Registry {
     /// Whether send `n` of `tab` is new (then remembered as written): sends of a tab
     /// are numbered 1, 2, ... and relayed in order, so one at or below the last is a
     /// replay of one already written.
-    pub fn accept_send(&mut self, tab: &str, n: u64) -> bool {
+    pub fn accept_send(&mut self, tab: u64, n: u64) -> bool {
         match self.tabs.iter_mut().find(|t| t.id == tab) {
             Some(t) if n <= t.last_sent => false,
             Some(t) => {
