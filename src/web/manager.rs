@@ -493,7 +493,14 @@ fn on_page_event(weak: &Weak<RefCell<State>>, ev: PageEvent) {
     match ev {
         PageEvent::Hide | PageEvent::Freeze => tabs::leave(&state, true),
         PageEvent::Show | PageEvent::Resume => tabs::unpark(&state),
-        _ => {}
+        // The leader's hub has no page listeners of its own: it hears the network here.
+        PageEvent::Online | PageEvent::Offline => {
+            let hub = state.borrow().share.as_ref().and_then(TabShare::hub);
+            if let Some(hub) = hub {
+                drive(&hub, |m, now| if matches!(ev, PageEvent::Online) { m.online(now) } else { m.offline(now) });
+            }
+        }
+        PageEvent::Visibility(_) => {}
     }
 }
 

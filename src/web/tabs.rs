@@ -207,6 +207,11 @@ impl TabShare {
         }
     }
 
+    /// The leader's hub, if this tab leads.
+    pub(super) fn hub(&self) -> Option<Shared> {
+        self.hub.clone()
+    }
+
     /// The leader's hub, taken out (to stop it).
     pub(super) fn hub_take(&mut self) -> Option<Shared> {
         self.hub.take()

@@ -594,3 +594,32 @@ describe("shareAcrossTabs with Socket.IO", () => {
     }
   });
 });
+
+describe("shareAcrossTabs with the React provider", () => {
+  test("two tabs with the provider (StrictMode) share one socket and both get the burst", { timeout: 30000 }, async () => {
+    const session = uniqueSession("tabs-react");
+    const context = await env.browser.newContext();
+    try {
+      const open = async () => {
+        const p = await context.newPage();
+        await p.goto(`${env.server.origin}/test-pages/tabs-react.html?session=${session}`, { waitUntil: "load", timeout: 15000 });
+        return p;
+      };
+      const pages = [await open(), await open()];
+      const read = (p) => ev(p, () => ({ ...window.__test }));
+      await waitFor(async () => (await Promise.all(pages.map(read))).every((t) => t.status === "open"), { timeoutMs: 10000, what: "both providers open" });
+      await waitFor(async () => {
+        const roles = (await Promise.all(pages.map(read))).map((t) => t.role).sort();
+        return roles.join() === "follower,leader";
+      }, { timeoutMs: 5000, what: "a leader and a follower" });
+      await waitFor(async () => (await status(session)).connections === 1, { timeoutMs: 5000, what: "one socket" });
+      await env.server.control("burst", session, { count: 7 });
+      await waitFor(async () => (await Promise.all(pages.map(read))).every((t) => t.frames === 7), { timeoutMs: 5000, what: "the burst in both tabs" });
+      const seen = await Promise.all(pages.map(read));
+      assert.deepEqual(seen.map((t) => t.errors), [[], []]);
+      assert.equal((await status(session)).totalConnections, 1, "StrictMode's first manager opened no socket of its own");
+    } finally {
+      await cleanup(session, context);
+    }
+  });
+});

@@ -294,7 +294,7 @@ fn run() {
             },
             // Only protocols with sessions ask for auth and send attachments; the probe
             // builds the main entry's.
-            Action::Authorize | Action::SendAttached { .. } | Action::AnsweredAttached { .. } => {}
+            Action::Authorize | Action::SendAttached { .. } | Action::AnsweredAttached { .. } | Action::Relay { .. } => {}
         }
     }
     emit(0, "", m.poll_timeout().unwrap_or(-1.0));
