@@ -310,3 +310,63 @@ fn the_share_key_separates_tokens_urls_and_protocols() {
     batch.batch_window_ms = 5.0;
     assert_eq!(share_key(&batch), Some(key), "delivery options are each tab's own");
 }
+
+// ----- Socket.IO, relayed -----
+
+fn sio_tab(namespaces: &str) -> Harness {
+    let opts = calimero_socket::engine::options::read_options(&format!(r#"{{"url":"http://127.0.0.1:3000","protocol":"socketio","namespaces":{namespaces}}}"#)).unwrap();
+    let mut h = Harness::new(opts);
+    h.m.relayed(11);
+    h.connect();
+    h
+}
+
+const SIO_OPEN: &str = r#"0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":100}"#;
+
+#[test]
+fn a_relayed_socketio_tab_waits_for_the_hubs_join_and_answers_no_ping() {
+    let mut h = sio_tab(r#"["/a"]"#);
+    h.frame(SIO_OPEN);
+    h.m.link_open(h.now, Some(SIO_OPEN), &[]);
+    h.pump();
+    assert!(h.m.emit(h.now, "/a", "hi", "[1]"), "queued until the join");
+    let acts = h.take();
+    assert!(relays(&acts).is_empty() && sends(&acts).is_empty(), "{acts:?}");
+    assert_eq!(h.m.scope_states(), [("/a", "joining")]);
+    // The hub's join reply, relayed: the tab's emit goes out through the hub.
+    h.frame(r#"40/a,{"sid":"x"}"#);
+    let r = relays(&h.take());
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert!(r[0].1.starts_with("42/a,"), "{r:?}");
+    // The server's ping is the hub's to answer.
+    h.frame("2");
+    assert!(sends(&h.take()).is_empty());
+    // maxPayload came with the handshake the hub relayed.
+    let big = format!("[\"{}\"]", "x".repeat(200));
+    assert!(!h.m.emit(h.now, "/a", "big", &big));
+    assert_eq!(error_codes(&h.take()), vec![ErrorCode::PayloadTooLarge]);
+}
+
+#[test]
+fn a_relayed_socketio_tab_takes_the_hubs_joined_list_and_skips_other_namespaces() {
+    let mut h = sio_tab(r#"["/a"]"#);
+    h.m.link_open(h.now, Some(SIO_OPEN), &["/a".to_string(), "/b".to_string()]);
+    h.pump();
+    assert_eq!(h.m.scope_states(), [("/a", "joined")]);
+    h.frame(r#"42/b,["news",{"n":1}]"#);
+    h.frame(r#"42/a,["news",{"n":2}]"#);
+    h.advance_by(200.0);
+    let acts = h.take();
+    let b = batches(&acts);
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].size, 1, "only /a's event");
+    assert!(errors(&acts).is_empty(), "{acts:?}");
+    // An ack of another tab's emitWithAck is not this tab's.
+    let id = h.m.emit_with_ack(h.now, "/a", "q", "[]", 1000.0);
+    let r = relays(&h.take());
+    assert_eq!(r.len(), 1);
+    h.frame(&format!(r#"43/a,{}["other"]"#, id + 1));
+    assert!(!h.take().iter().any(|a| matches!(a, Action::Executed { .. })));
+    h.frame(&format!(r#"43/a,{id}["mine"]"#));
+    assert!(h.take().iter().any(|a| matches!(a, Action::Executed { result: Ok(_), .. })));
+}

@@ -253,6 +253,8 @@ pub(super) fn join(state: &Shared) {
         t.js.hold_tab_lock(t.hello.as_ref());
         t.js.elect(false);
     }
+    // Arms the timer for the liveness watch (no hub may ever answer).
+    run_actions(state);
     role_changed(state, before);
 }
 
@@ -635,17 +637,21 @@ fn on_hub_message(hub: &Shared, m: &Array) {
                     mc.subscribe(now, &fresh);
                 });
             }
-            let s = hub.borrow();
-            let Some(h) = s.hub_part.as_ref() else { return };
-            if kind == TAB_HELLO {
-                // Everyone learns the new count; the new tab, the connection's state.
-                h.js.post(&open_or_down(&s, h, s.machine.status()));
-            } else {
-                let joined: Vec<String> = s.machine.scope_states().into_iter().filter(|(n, st)| *st == "joined" && wanted.iter().any(|w| w == n)).map(|(n, _)| n.to_string()).collect();
-                if !joined.is_empty() {
-                    h.js.post(&msg(&[HUB_JOINED.into(), h.id.into(), tab_id.into(), string_array(&joined).into()]));
+            {
+                let s = hub.borrow();
+                let Some(h) = s.hub_part.as_ref() else { return };
+                if kind == TAB_HELLO {
+                    // Everyone learns the new count; the new tab, the connection's state.
+                    h.js.post(&open_or_down(&s, h, s.machine.status()));
+                } else {
+                    let joined: Vec<String> = s.machine.scope_states().into_iter().filter(|(n, st)| *st == "joined" && wanted.iter().any(|w| w == n)).map(|(n, _)| n.to_string()).collect();
+                    if !joined.is_empty() {
+                        h.js.post(&msg(&[HUB_JOINED.into(), h.id.into(), tab_id.into(), string_array(&joined).into()]));
+                    }
                 }
             }
+            // A release may have started: its deadline goes into the timer.
+            run_actions(hub);
         }
         TAB_SEND => {
             let n = m.get(2).as_f64().unwrap_or(0.0) as u64;
