@@ -2,8 +2,10 @@
 # Sets everything up, then runs every test: native core tests (fake clock), the local
 # server's self-test, the npm package checks (size budget, types), the packed package
 # installed into an app and loaded in each engine, the browser tests of the wasm in
-# Chromium, Firefox and WebKit against the server, and the end-to-end tests of the React
-# hooks and the demo. SDK_ENGINES="chrome firefox safari" (the default) picks the engines.
+# Chromium, Firefox and WebKit against the server, the end-to-end tests of the React
+# hooks, the demo and shareAcrossTabs (several tabs, Chromium), and shareAcrossTabs over
+# two windows in Firefox and WebKit. SDK_ENGINES="chrome firefox safari" (the default)
+# picks the engines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -83,13 +83,16 @@ export async function startServer(args = [], { timeoutMs = 10000 } = {}) {
       if (!res.ok) throw new Error(`/control/${name}: ${res.status} ${JSON.stringify(json)}`);
       return json;
     },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child, exited),
   };
+}
+
+/** SIGTERM to a server started here, SIGKILL after 3 s; resolves once it exited. */
+async function stopChild(child, exited) {
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /**
@@ -130,12 +133,7 @@ export async function startSocketIoServer(args = [], { timeoutMs = 10000 } = {})
       if (!res.ok) throw new Error(`socket.io /control/${route}: ${res.status} ${JSON.stringify(json)}`);
       return json;
     },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child, exited),
   };
 }
 
