@@ -370,3 +370,17 @@ fn a_relayed_socketio_tab_takes_the_hubs_joined_list_and_skips_other_namespaces(
     h.frame(&format!(r#"43/a,{id}["mine"]"#));
     assert!(h.take().iter().any(|a| matches!(a, Action::Executed { result: Ok(_), .. })));
 }
+
+#[test]
+fn close_forgets_unconfirmed_relayed_sends() {
+    let mut h = relayed_tab(&[ctx(1)], 2);
+    link_open(&mut h);
+    h.send("before close");
+    h.take();
+    assert_eq!(h.m.unconfirmed(), 1);
+    h.close();
+    assert_eq!(h.m.unconfirmed(), 0);
+    h.connect();
+    link_open(&mut h);
+    assert!(relays(&h.take()).is_empty(), "nothing from before close() is sent again");
+}

@@ -41,6 +41,10 @@ impl<P: Clone> Machine<P> {
             self.actions.push_back(Action::CloseSocket(1000, "closed by the app"));
         }
         self.conn = Conn::Closed;
+        // Relayed sends not confirmed by now are not sent again after a later connect().
+        if let super::Share::Relayed(out) = &mut self.share {
+            out.take_unconfirmed();
+        }
         #[cfg(feature = "socketio")]
         self.recovery.forget();
         while let Some(e) = self.executes.pop() {
