@@ -92,7 +92,7 @@ export function jsonOf(o) {
 // 8 resume.
 // `count` says how many were added (for the leak counters); `detach()` removes them.
 export class PageListeners {
-  constructor(on) {
+  constructor(on, sharing) {
     const g = globalThis;
     this.added = [];
     const add = (target, type, code) => {
@@ -105,11 +105,13 @@ export class PageListeners {
     add(g.window, 'offline', 2);
     add(g.window, 'pagehide', 5);
     add(g.document, 'visibilitychange', () => (pageVisible() ? 3 : 4));
-    // Back from the back/forward cache (6), frozen (7), resumed (8): for shareAcrossTabs.
-    const show = (e) => { if (e.persisted) on(6); };
-    if (g.window) { g.window.addEventListener('pageshow', show); this.added.push([g.window, 'pageshow', show]); }
-    add(g.document, 'freeze', 7);
-    add(g.document, 'resume', 8);
+    if (sharing) {
+      // shareAcrossTabs: back from the back/forward cache (6), frozen (7), resumed (8).
+      const show = (e) => { if (e.persisted) on(6); };
+      if (g.window) { g.window.addEventListener('pageshow', show); this.added.push([g.window, 'pageshow', show]); }
+      add(g.document, 'freeze', 7);
+      add(g.document, 'resume', 8);
+    }
     this.count = this.added.length;
   }
 

@@ -100,7 +100,8 @@ impl SocketManager {
             let mut s = self.state.borrow_mut();
             if s.page.is_none() {
                 let weak = Rc::downgrade(&self.state);
-                s.page = Some(PageEvents::attach(move |ev| on_page_event(&weak, ev)));
+                let sharing = s.share.is_some();
+                s.page = Some(PageEvents::attach(move |ev| on_page_event(&weak, ev), sharing));
                 let visible = PageEvents::visible();
                 s.machine.visibility(now_ms(), visible);
             }

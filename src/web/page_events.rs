@@ -1,4 +1,4 @@
-//! Page-level listeners (`online`, `offline`, `pagehide`, `visibilitychange`), added and removed by
+//! Page-level listeners (`online`, `offline`, `pagehide`, `visibilitychange`; with shareAcrossTabs also `pageshow`, `freeze`, `resume`), added and removed by
 //! `PageListeners` in `helpers.js` around one Rust closure. [`PageEvents`] owns both;
 //! its `Drop` removes the listeners first, then frees the closure.
 
@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     type PageListeners;
     #[wasm_bindgen(constructor)]
-    fn new(on: &JsValue) -> PageListeners;
+    fn new(on: &JsValue, sharing: bool) -> PageListeners;
     #[wasm_bindgen(method, getter)]
     fn count(this: &PageListeners) -> u32;
     #[wasm_bindgen(method)]
@@ -45,8 +45,9 @@ pub struct PageEvents {
 }
 
 impl PageEvents {
-    /// Listens on `window` and `document`; `on` is called with what happened.
-    pub fn attach(on: impl Fn(PageEvent) + 'static) -> Self {
+    /// Listens on `window` and `document`; `on` is called with what happened. `sharing`
+    /// (shareAcrossTabs) adds `pageshow`, `freeze` and `resume`.
+    pub fn attach(on: impl Fn(PageEvent) + 'static, sharing: bool) -> Self {
         let closure = Closure::<dyn FnMut(u32)>::new(move |code: u32| {
             on(match code {
                 1 => PageEvent::Online,
@@ -58,7 +59,7 @@ impl PageEvents {
                 c => PageEvent::Visibility(c == 3),
             })
         });
-        let js = PageListeners::new(closure.as_ref());
+        let js = PageListeners::new(closure.as_ref(), sharing);
         let live = (0..js.count()).map(|_| LiveGuard::new(Handle::Listener)).collect();
         PageEvents { js, _closure: closure, _live: live }
     }
