@@ -138,9 +138,11 @@ export async function startSocketIoServer(args = [], { timeoutMs = 10000 } = {})
 }
 
 /** Headless Debian Chromium (never a downloaded browser). */
-export async function launchBrowser() {
+export async function launchBrowser({ bfcache = false } = {}) {
   const { chromium } = requireFromWww("playwright-core");
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 20000 });
+  // `bfcache`: keep the back/forward cache, which Playwright turns off by default.
+  const ignoreDefaultArgs = bfcache ? ["--disable-back-forward-cache"] : undefined;
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, ignoreDefaultArgs, timeout: 20000 });
 }
 
 /** A new page whose console errors and page errors are collected in `page.problems`. */

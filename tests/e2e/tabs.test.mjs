@@ -17,7 +17,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { serverAndBrowser, sleep, startSocketIoServer, uniqueSession, waitFor } from "./helpers.mjs";
+import { launchBrowser, serverAndBrowser, sleep, startSocketIoServer, uniqueSession, waitFor } from "./helpers.mjs";
 import { encode } from "../server/base58.mjs";
 
 const env = serverAndBrowser();
@@ -620,6 +620,45 @@ describe("shareAcrossTabs with the React provider", () => {
       assert.equal((await status(session)).totalConnections, 1, "StrictMode's first manager opened no socket of its own");
     } finally {
       await cleanup(session, context);
+    }
+  });
+});
+
+describe("shareAcrossTabs and the back/forward cache", () => {
+  test("a leader that navigates away hands over; back from the bfcache it joins again as a follower", { timeout: 60000 }, async (t) => {
+    const session = uniqueSession("tabs-bfcache");
+    const browser = await launchBrowser({ bfcache: true });
+    try {
+      const context = await browser.newContext();
+      const leader = await openTab(context, session);
+      await waitFor(async () => (await roleOf(leader)) === "leader", { timeoutMs: 5000, what: "the first tab leads" });
+      const follower = await openTab(context, session);
+      await waitShared([leader, follower]);
+      await leader.evaluate(() => (window.__kept = true));
+      const total = (await status(session)).totalConnections;
+      // Away: pagehide hands the socket over to the other tab.
+      await leader.goto(`${env.server.origin}/test-pages/flags.html?session=${session}-other`, { waitUntil: "load" });
+      await waitFor(async () => (await roleOf(follower)) === "leader", { timeoutMs: 3000, what: "the other tab leads after the navigation" });
+      await waitFor(async () => {
+        const s = await status(session);
+        return s.connections === 1 && s.totalConnections === total + 1;
+      }, { timeoutMs: 3000, what: "one socket, the new leader's" });
+      // Back.
+      await leader.goBack({ waitUntil: "load" });
+      const restored = await leader.evaluate(() => window.__kept === true);
+      t.diagnostic(restored ? "the page came back from the bfcache" : "the page was loaded anew (not from the bfcache)");
+      await waitShared([leader, follower]);
+      assert.equal((await roleOf(follower)), "leader", "the tab that took over keeps the socket");
+      const s = await status(session);
+      assert.equal(s.connections, 1, "one socket after coming back");
+      assert.equal(s.totalConnections, total + 1, "coming back opened no socket");
+      if (restored) {
+        const roles = (await snap(leader)).roles;
+        assert.deepEqual(roles.slice(-2), ["alone", "follower"], `left on pagehide, joined again on pageshow: ${roles}`);
+      }
+    } finally {
+      await browser.close();
+      await env.server.control("reset", session).catch(() => {});
     }
   });
 });
