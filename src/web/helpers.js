@@ -188,7 +188,15 @@ export class TabLink {
     this.hub = null;
     this.scanner = null;
     this.heard = false;
-    this.channel = new BroadcastChannel(key);
+    this.channel = null;
+    this.open();
+  }
+
+  // The channel, (re)opened. A page in the back/forward cache whose channel gets a
+  // message is evicted from it, so a parked page closes its channel (`park`).
+  open() {
+    if (this.channel !== null) return;
+    this.channel = new BroadcastChannel(this.key);
     this.channel.onmessage = (e) => {
       const m = e.data;
       if (!Array.isArray(m)) return;
@@ -200,8 +208,15 @@ export class TabLink {
         }
         return;
       }
-      on(0, m);
+      this.on(0, m);
     };
+  }
+
+  park() {
+    if (this.channel === null) return;
+    this.channel.onmessage = null;
+    this.channel.close();
+    this.channel = null;
   }
 
   // Whether a relayed frame came since the last call.
@@ -212,6 +227,7 @@ export class TabLink {
   }
 
   post(m) {
+    if (this.channel === null) return;
     try { this.channel.postMessage(m); } catch (_) { /* closed, or a value that does not clone */ }
   }
 
@@ -294,8 +310,7 @@ export class TabLink {
     this.releaseTabLock();
     for (const ac of this.watches.values()) ac.abort();
     this.watches.clear();
-    this.channel.onmessage = null;
-    this.channel.close();
+    this.park();
     this.hub = this.scanner = null;
   }
 }

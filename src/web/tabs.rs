@@ -107,6 +107,10 @@ extern "C" {
     fn take_heard(this: &TabLink) -> bool;
     #[wasm_bindgen(method)]
     fn close(this: &TabLink);
+    #[wasm_bindgen(method)]
+    fn park(this: &TabLink);
+    #[wasm_bindgen(method)]
+    fn open(this: &TabLink);
 }
 
 /// Whether this page can share (Web Locks and BroadcastChannel exist).
@@ -247,6 +251,7 @@ pub(super) fn join(state: &Shared) {
         let Some(t) = s.share.as_mut() else { return };
         t.joined = true;
         t.parked = false;
+        t.js.open();
         t.role = Role::Follower;
         t.liveness.watch(Instant(now_ms()));
         // The hub learns from this tab's own lock when the tab is gone; hello once held.
@@ -278,6 +283,10 @@ pub(super) fn leave(state: &Shared, park: bool) {
         t.liveness.stop();
         t.hub_id = None;
         t.js.follow(-1.0, &s.scanner);
+        if park {
+            // A message to a page in the back/forward cache would evict it.
+            t.js.park();
+        }
         t.hub.take()
     };
     if let Some(hub) = hub {

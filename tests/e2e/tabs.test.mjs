@@ -643,10 +643,13 @@ describe("shareAcrossTabs and the back/forward cache", () => {
         const s = await status(session);
         return s.connections === 1 && s.totalConnections === total + 1;
       }, { timeoutMs: 3000, what: "one socket, the new leader's" });
-      // Back.
-      await leader.goBack({ waitUntil: "load" });
-      const restored = await leader.evaluate(() => window.__kept === true);
-      t.diagnostic(restored ? "the page came back from the bfcache" : "the page was loaded anew (not from the bfcache)");
+      // Back (a page restored from the bfcache fires no load event).
+      await leader.goBack({ waitUntil: "commit" });
+      const back = await waitFor(() => leader.evaluate(() => window.__tabs?.ready && { kept: window.__kept === true, why: JSON.stringify(performance.getEntriesByType("navigation")[0]?.notRestoredReasons ?? null) }), { timeoutMs: 5000, what: "the page back" });
+      // Kept in the cache only if the page closed its channel on pagehide (a message
+      // to a cached page evicts it: "broadcastchannel-message").
+      assert.ok(back.kept, `the page came back from the bfcache (not restored: ${back.why})`);
+      const restored = back.kept;
       await waitShared([leader, follower]);
       assert.equal((await roleOf(follower)), "leader", "the tab that took over keeps the socket");
       const s = await status(session);
