@@ -272,8 +272,9 @@ export class TabLink {
   }
 
   // Holds this tab's own lock (the hub learns from it when the tab is gone), then `then()`.
+  // `then` always runs later, never inside the call (Rust may hold a borrow now).
   holdTabLock(then) {
-    if (this.tabRelease !== null) return then();
+    if (this.tabRelease !== null) return void queueMicrotask(then);
     navigator.locks.request(this.key + ':tab:' + this.id, () => new Promise((release) => {
       this.tabRelease = release;
       then();
