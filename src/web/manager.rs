@@ -82,11 +82,11 @@ impl SocketManager {
     /// Creates a manager; throws a `TypeError`/`RangeError` naming a bad option.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<SocketManager, JsValue> {
-        let opts = read_options(&options)?;
+        let (opts, text) = read_options(&options)?;
         let share = opts.share_across_tabs.then(|| crate::engine::tabs::identity::share_key(&opts)).flatten().filter(|_| tabs::supported());
         let state = new_state(opts, tabs::auth_of(&options))?;
         if let Some(key) = share {
-            let part = TabShare::new(&state, key);
+            let part = TabShare::new(&state, key, text);
             let mut s = state.borrow_mut();
             s.machine.relayed((js_sys::Math::random() * 9.0e15) as u64);
             s.share = Some(part);

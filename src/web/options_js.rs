@@ -56,8 +56,10 @@ pub fn strings_of(v: &JsValue, what: &'static str) -> Result<Vec<String>, JsValu
     Ok(out)
 }
 
-/// Reads and validates the options object (see [`crate::engine::options::value`]).
-pub fn read_options(value: &JsValue) -> Result<Options, JsValue> {
+/// Reads and validates the options object (see [`crate::engine::options::value`]); also
+/// returns the JSON text it was read from.
+pub fn read_options(value: &JsValue) -> Result<(Options, String), JsValue> {
     let text = json_of(value)?;
-    crate::engine::options::read_options(&text).map_err(|e| to_js_error(&e))
+    let opts = crate::engine::options::read_options(&text).map_err(|e| to_js_error(&e))?;
+    Ok((opts, text))
 }

@@ -159,6 +159,8 @@ fn status_of(name: &str) -> Status {
 /// A sharing manager's part: its place in the election and its view of the hub.
 pub(super) struct TabShare {
     key: String,
+    /// The options' JSON text, for the hub.
+    options: String,
     id: f64,
     js: TabLink,
     role: Role,
@@ -177,7 +179,9 @@ pub(super) struct TabShare {
 
 impl TabShare {
     /// The part of the manager `state` (not borrowed now) for the lock/channel `key`.
-    pub(super) fn new(state: &Shared, key: String) -> TabShare {
+    /// `options`: the JSON text of the manager's options (its hub, if it leads, is made
+    /// from it).
+    pub(super) fn new(state: &Shared, key: String, options: String) -> TabShare {
         let id = random_id();
         let weak = Rc::downgrade(state);
         let on = Closure::<dyn FnMut(u32, JsValue)>::new(move |what: u32, m: JsValue| on_tab_event(&weak, what, m));
@@ -190,6 +194,7 @@ impl TabShare {
         });
         TabShare {
             key,
+            options,
             id,
             js,
             role: Role::Follower,
@@ -538,14 +543,15 @@ impl Drop for HubPart {
 /// Starts the hub in the leader's page, with the options of `tab` (the leader's own
 /// manager): a hidden manager whose machine owns the socket.
 fn start_hub(tab: &Shared) -> Option<Shared> {
-    let (opts, auth, key) = {
+    let (mut opts, auth, key) = {
         let s = tab.borrow();
         let t = s.share.as_ref()?;
-        let mut opts = s.machine.options().clone();
-        opts.context_ids.clear();
-        opts.namespaces.clear();
+        let opts = crate::engine::options::read_options(&t.options).ok()?;
         (opts, s.auth.clone(), t.key.clone())
     };
+    // The hub subscribes what the tabs ask for, nothing of its own.
+    opts.context_ids.clear();
+    opts.namespaces.clear();
     let hub = super::manager::new_state(opts, auth).ok()?;
     let id = random_id();
     {
