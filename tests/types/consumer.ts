@@ -99,6 +99,23 @@ const everyOption: SocketManagerOptions = {
 
 const json: SocketManagerOptions = { url: "ws://127.0.0.1:9477/json", protocol: "json", pingMessage: "ping", queueOverflow: "rejectNew", profile: "highThroughput" };
 
+// shareAcrossTabs: the option, the role and its callback, stats().sharedTabs.
+const shared = new SocketManager({ url: "ws://127.0.0.1:9477/ws", shareAcrossTabs: true });
+const role: "leader" | "follower" | "alone" = shared.role;
+const offRole: () => void = shared.onRole((r) => {
+  const same: typeof role = r;
+  void same;
+});
+const tabsSharing: number = shared.stats().sharedTabs;
+void [offRole, tabsSharing];
+const notABoolean: SocketManagerOptions = {
+  url: "ws://x",
+  // @ts-expect-error shareAcrossTabs is a boolean
+  shareAcrossTabs: "yes",
+};
+// @ts-expect-error the role is read-only
+shared.role = "leader";
+
 const wrongType: SocketManagerOptions = {
   url: "ws://x",
   // @ts-expect-error batchWindowMs is a number
@@ -316,4 +333,4 @@ export function App(): ReactElement {
   );
 }
 
-export const unused = [json, wrongType, misspelled, badEnum, noUrl, badProfile, badRules];
+export const unused = [json, wrongType, misspelled, badEnum, noUrl, badProfile, badRules, notABoolean];
