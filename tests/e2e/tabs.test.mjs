@@ -525,6 +525,8 @@ describe("shareAcrossTabs", () => {
       assert.equal(s.connections, 0, "nothing reconnects");
       assert.equal(s.totalConnections, total0 + 1);
       for (const p of [leader, b, c]) assert.equal(await roleOf(p), "alone");
+      // Every page let go of its sockets (the hubs' too), page listeners and timers.
+      for (const p of [leader, b, c]) assert.deepEqual(await ev(p, () => window.__tabs.liveHandles()), { sockets: 0, listeners: 0, timers: 0 });
       noPageErrors([leader, b, c]);
     } finally {
       await cleanup(session, context);

@@ -59,6 +59,7 @@ Object.assign(r, {
   latest: () => r.batches.at(-1),
   execute: (ctx, method, args) => m.execute(ctx, method, args).then((v) => ({ ok: v }), (e) => ({ error: e.code, message: e.message })),
   close: () => m.close(),
+  liveHandles: () => ({ ...SocketManager.liveHandles() }),
   connect: () => m.connect(),
   resyncs: () => r.batches.filter((b) => b.resync).length,
 });
