@@ -534,6 +534,34 @@ describe("shareAcrossTabs", () => {
   });
 });
 
+describe("shareAcrossTabs with a throttled leader", () => {
+  test("a leader whose timers are throttled (a background tab) keeps the lead while it relays and answers probes", { timeout: 60000 }, async () => {
+    const session = uniqueSession("tabs-throttled");
+    const context = await env.browser.newContext();
+    try {
+      // Every timer of the leader's page waits at least 60 s: its beats stop, its hub's
+      // heartbeat stops, but its message handlers (socket frames, probes) still run.
+      const leader = await openTab(context, session, { throttle: "60000" });
+      await waitFor(async () => (await roleOf(leader)) === "leader", { timeoutMs: 5000, what: "the throttled tab leads" });
+      const follower = await openTab(context, session);
+      await waitShared([leader, follower]);
+      // Quiet for three times the follower's silence bound (3 s), then a burst.
+      await sleep(9000);
+      assert.equal(await roleOf(follower), "follower", "a throttled leader is not taken over");
+      assert.equal(await roleOf(leader), "leader");
+      const before = fold((await snap(follower)).batches).size;
+      await env.server.control("burst", session, { count: 5 });
+      await waitFor(async () => fold((await snap(follower)).batches).size === before + 5, { timeoutMs: 3000, what: "the burst relayed to the follower" });
+      const s = await status(session);
+      assert.equal(s.connections, 1);
+      assert.equal(s.totalConnections, 1, "no handover happened");
+      assert.equal((await snap(follower)).resyncs, 0, "no resync: nothing was lost");
+    } finally {
+      await cleanup(session, context);
+    }
+  });
+});
+
 describe("shareAcrossTabs with Socket.IO", () => {
   let sio;
   before(async () => {

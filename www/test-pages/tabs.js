@@ -6,7 +6,7 @@
 // `protocol` (`calimero` default, `json`, or `socketio`: `server` is then the socket.io
 // test server and `contexts` its namespaces), `share` (`0` turns sharing off), `token`,
 // `contexts` (comma-separated Calimero context ids; default one fixed valid id),
-// `nolocks` (handled in tabs.html), `connect` (`0`: do not connect on load).
+// `nolocks` and `throttle` (handled in tabs.html), `connect` (`0`: do not connect on load).
 const q0 = new URLSearchParams(location.search);
 const sdk = q0.get("protocol") === "socketio" ? await import("calimero-socket/socketio") : await import("calimero-socket");
 const { default: init, SocketManager } = sdk;
