@@ -188,6 +188,9 @@ export class TabLink {
     this.hub = null;
     this.scanner = null;
     this.heard = false;
+    this.frames = [];
+    this.flushing = false;
+    this.tick = null;
     this.channel = null;
     this.open();
   }
@@ -201,10 +204,11 @@ export class TabLink {
       const m = e.data;
       if (!Array.isArray(m)) return;
       if (m[0] === 1) {
-        // A relayed frame: read it here, the cheapest way, if it is from our hub.
+        // Relayed frames, in order: read here, the cheapest way, if from our hub.
         if (m[1] === this.hub && this.scanner !== null) {
           this.heard = true;
-          this.scanner.scan(m[2]);
+          const frames = m[2];
+          for (let i = 0; i < frames.length; i++) this.scanner.scan(frames[i]);
         }
         return;
       }
@@ -228,7 +232,28 @@ export class TabLink {
 
   post(m) {
     if (this.channel === null) return;
+    // Frames go first: a message never overtakes a frame received before it.
+    if (this.frames.length > 0) this.flush();
     try { this.channel.postMessage(m); } catch (_) { /* closed, or a value that does not clone */ }
+  }
+
+  // A hub's relayed frames wait for the end of the burst they came in (one task later)
+  // and go out as one message `[1, id, frames]`: a BroadcastChannel message costs far
+  // more than its bytes, so one per frame would pace a burst (measured: 1.4-1.7x slower).
+  relay(d) {
+    this.frames.push(d);
+    if (this.frames.length >= 256) this.flush();
+    else if (!this.flushing) {
+      this.flushing = true;
+      this.tick.postMessage(0);
+    }
+  }
+
+  flush() {
+    const frames = this.frames;
+    this.frames = [];
+    if (this.channel === null || frames.length === 0) return;
+    try { this.channel.postMessage([1, this.id, frames]); } catch (_) { /* closed */ }
   }
 
   // Relayed frames from hub `hub` go to `scanner` from now on.
@@ -239,7 +264,15 @@ export class TabLink {
 
   // A hub: every frame `scanner` reads is posted first, as `[1, id, data]`.
   tap(scanner) {
-    scanner.tap = (d) => this.post([1, this.id, d]);
+    // The end of a burst: a task queued behind the socket's messages already waiting.
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      this.flushing = false;
+      this.flush();
+    };
+    this.tick = ch.port2;
+    this.tickPort = ch.port1;
+    scanner.tap = (d) => this.relay(d);
   }
 
   // Queues for the leader lock (`steal`: takes it from its holder at once).
@@ -311,6 +344,12 @@ export class TabLink {
     this.releaseTabLock();
     for (const ac of this.watches.values()) ac.abort();
     this.watches.clear();
+    this.flush();
+    if (this.tickPort) {
+      this.tickPort.onmessage = null;
+      this.tickPort.close();
+      this.tick.close();
+    }
     this.park();
     this.hub = this.scanner = null;
   }

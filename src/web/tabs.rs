@@ -32,7 +32,7 @@ use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-// 1: a relayed frame `[1, hub, data]`, posted and read in JS (see `TabLink`).
+// 1: relayed frames `[1, hub, [data, ...]]`, posted and read in JS (see `TabLink`).
 /// A new hub: `[2, hub]`; every tab says hello to it.
 const HUB_UP: u32 = 2;
 /// The shared connection is open: `[3, hub, handshake | null, joined scopes, tabs]`.
