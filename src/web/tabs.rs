@@ -417,9 +417,13 @@ fn on_tab_message(state: &Shared, m: &Array) {
         return;
     }
     let is_current = current == Some(from);
-    // A message from a hub this tab does not follow yet: a new hub (after a handover),
-    // or one that started before this tab joined. Follow it and say hello.
-    if !is_current && matches!(kind, HUB_UP | HUB_OPEN | HUB_DOWN | HUB_BEAT) {
+    // A hub this tab does not follow: a new one announcing itself (after a handover), or,
+    // when this tab follows none (it just joined, or missed the announcement while its
+    // page was paused), one that is already running. Follow it and say hello. A hub
+    // that lost its lock may still beat once before it learns so: while this tab
+    // follows a hub, only an announcement moves it.
+    let adopt = kind == HUB_UP || current.is_none() && matches!(kind, HUB_OPEN | HUB_DOWN | HUB_BEAT);
+    if !is_current && adopt {
         if current.is_some() {
             drive(state, |m, now| m.link_down(now, Status::Reconnecting, None));
         }
