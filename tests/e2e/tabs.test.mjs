@@ -534,6 +534,35 @@ describe("shareAcrossTabs", () => {
   });
 });
 
+describe("shareAcrossTabs: sends across a handover", () => {
+  test("sends made while the leader goes away are delivered by the next leader, once each, in order", { timeout: 60000 }, async () => {
+    const session = uniqueSession("tabs-handover-sends");
+    const context = await env.browser.newContext();
+    try {
+      const leader = await openTab(context, session);
+      await waitFor(async () => (await roleOf(leader)) === "leader", { timeoutMs: 5000, what: "the first tab leads" });
+      const [b, c] = await openTabs(context, 2, session);
+      await waitShared([leader, b, c]);
+      await received(session, true);
+      // b sends before, during and after the handover; the leader's page goes meanwhile.
+      await ev(b, () => { for (let i = 0; i < 10; i++) window.__tabs.send(`handover-seq:${i}`); });
+      await leader.close();
+      await ev(b, () => { for (let i = 10; i < 20; i++) window.__tabs.send(`handover-seq:${i}`); });
+      await sleep(30);
+      await ev(b, () => { for (let i = 20; i < 30; i++) window.__tabs.send(`handover-seq:${i}`); });
+      const seq = (frames) => frames.filter((f) => f.startsWith("handover-seq:")).map((f) => Number(f.split(":")[1]));
+      await waitFor(async () => new Set(seq(await received(session))).size === 30, { timeoutMs: 5000, what: "all 30 sends at the server" });
+      await sleep(300);
+      const got = seq(await received(session));
+      assert.deepEqual(got, Array.from({ length: 30 }, (_, i) => i), "once each, in order, across the handover");
+      const snapB = await snap(b);
+      assert.deepEqual(snapB.errors.map((e) => e.code).filter((c) => c !== "connectionLost"), [], "no send dropped");
+    } finally {
+      await cleanup(session, context);
+    }
+  });
+});
+
 describe("shareAcrossTabs with a throttled leader", () => {
   test("a leader whose timers are throttled (a background tab) keeps the lead while it relays and answers probes", { timeout: 60000 }, async () => {
     const session = uniqueSession("tabs-throttled");
