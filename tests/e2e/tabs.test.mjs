@@ -100,6 +100,13 @@ async function openTab(context, session, params = {}) {
 }
 const openTabs = (context, n, session, params) => Promise.all(Array.from({ length: n }, () => openTab(context, session, params)));
 
+/** Opens the first tab of a group (as `openTab`) and waits until it leads. */
+async function openLeader(context, session, params = {}) {
+  const page = await openTab(context, session, params);
+  await waitFor(async () => (await roleOf(page)) === "leader", { timeoutMs: 5000, what: "the first tab leads" });
+  return page;
+}
+
 /**
  * Waits until `pages` share one socket: every one leader or follower, exactly one
  * leader, every `stats().sharedTabs` = pages.length. Resolves to the leader's page.
@@ -165,6 +172,19 @@ async function cleanup(session, ...contexts) {
 
 const noPageErrors = (pages) => assert.deepEqual(pages.flatMap((p) => p.pageErrors), [], "page errors");
 
+/** A test with a session and a browser context of its own, both cleaned up after it. */
+function tabsTest(name, fn, { timeout = 60000 } = {}) {
+  test(name, { timeout }, async (t) => {
+    const session = uniqueSession("tabs");
+    const context = await env.browser.newContext();
+    try {
+      await fn({ t, session, context });
+    } finally {
+      await cleanup(session, context);
+    }
+  });
+}
+
 describe("shareAcrossTabs", () => {
   test("5 tabs share one socket: one connection, each context subscribed once, every tab gets the burst", { timeout: 60000 }, async (t) => {
     const session = uniqueSession("tabs-five");
@@ -224,8 +244,7 @@ describe("shareAcrossTabs", () => {
     const context = await env.browser.newContext();
     try {
       // The first tab is the leader (opened alone first) and the only one wanting CTX_A.
-      const first = await openTab(context, session, { contexts: [CTX0, CTX_A].join(",") });
-      await waitFor(async () => (await roleOf(first)) === "leader", { timeoutMs: 5000, what: "the first tab leads" });
+      const first = await openLeader(context, session, { contexts: [CTX0, CTX_A].join(",") });
       const rest = await Promise.all([
         openTab(context, session, { contexts: CTX0 }),
         openTab(context, session, { contexts: [CTX0, CTX1].join(",") }),
@@ -313,8 +332,7 @@ describe("shareAcrossTabs", () => {
     let cdp;
     let paused = false;
     try {
-      const leader = await openTab(context, session);
-      await waitFor(async () => (await roleOf(leader)) === "leader", { timeoutMs: 5000, what: "the first tab leads" });
+      const leader = await openLeader(context, session);
       const followers = await openTabs(context, 2, session);
       await waitShared([leader, ...followers]);
       await waitFor(async () => oneSocketWith(await status(session), [CTX0]), { timeoutMs: 5000, what: "the subscription" });
@@ -373,8 +391,7 @@ describe("shareAcrossTabs", () => {
     const session = uniqueSession("tabs-follower");
     const context = await env.browser.newContext();
     try {
-      const leader = await openTab(context, session);
-      await waitFor(async () => (await roleOf(leader)) === "leader", { timeoutMs: 5000, what: "the first tab leads" });
+      const leader = await openLeader(context, session);
       const [b, c] = await openTabs(context, 2, session);
       await waitShared([leader, b, c]);
       await waitFor(async () => oneSocketWith(await status(session), [CTX0]), { timeoutMs: 5000, what: "the subscription" });
@@ -493,8 +510,7 @@ describe("shareAcrossTabs", () => {
     const session = uniqueSession("tabs-close");
     const context = await env.browser.newContext();
     try {
-      const leader = await openTab(context, session);
-      await waitFor(async () => (await roleOf(leader)) === "leader", { timeoutMs: 5000, what: "the first tab leads" });
+      const leader = await openLeader(context, session);
       const [b, c] = await openTabs(context, 2, session);
       await waitShared([leader, b, c]);
       await waitFor(async () => oneSocketWith(await status(session), [CTX0]), { timeoutMs: 5000, what: "the subscription" });
@@ -535,59 +551,45 @@ describe("shareAcrossTabs", () => {
 });
 
 describe("shareAcrossTabs: sends across a handover", () => {
-  test("sends made while the leader goes away are delivered by the next leader, once each, in order", { timeout: 60000 }, async () => {
-    const session = uniqueSession("tabs-handover-sends");
-    const context = await env.browser.newContext();
-    try {
-      const leader = await openTab(context, session);
-      await waitFor(async () => (await roleOf(leader)) === "leader", { timeoutMs: 5000, what: "the first tab leads" });
-      const [b, c] = await openTabs(context, 2, session);
-      await waitShared([leader, b, c]);
-      await received(session, true);
-      // b sends before, during and after the handover; the leader's page goes meanwhile.
-      await ev(b, () => { for (let i = 0; i < 10; i++) window.__tabs.send(`handover-seq:${i}`); });
-      await leader.close();
-      await ev(b, () => { for (let i = 10; i < 20; i++) window.__tabs.send(`handover-seq:${i}`); });
-      await sleep(30);
-      await ev(b, () => { for (let i = 20; i < 30; i++) window.__tabs.send(`handover-seq:${i}`); });
-      const seq = (frames) => frames.filter((f) => f.startsWith("handover-seq:")).map((f) => Number(f.split(":")[1]));
-      await waitFor(async () => new Set(seq(await received(session))).size === 30, { timeoutMs: 5000, what: "all 30 sends at the server" });
-      await sleep(300);
-      const got = seq(await received(session));
-      assert.deepEqual(got, Array.from({ length: 30 }, (_, i) => i), "once each, in order, across the handover");
-      const snapB = await snap(b);
-      assert.deepEqual(snapB.errors.map((e) => e.code).filter((c) => c !== "connectionLost"), [], "no send dropped");
-    } finally {
-      await cleanup(session, context);
-    }
+  tabsTest("sends made while the leader goes away are delivered by the next leader, once each, in order", async ({ session, context }) => {
+    const leader = await openLeader(context, session);
+    const [b, c] = await openTabs(context, 2, session);
+    await waitShared([leader, b, c]);
+    await received(session, true);
+    // b sends before, during and after the handover; the leader's page goes meanwhile.
+    await ev(b, () => { for (let i = 0; i < 10; i++) window.__tabs.send(`handover-seq:${i}`); });
+    await leader.close();
+    await ev(b, () => { for (let i = 10; i < 20; i++) window.__tabs.send(`handover-seq:${i}`); });
+    await sleep(30);
+    await ev(b, () => { for (let i = 20; i < 30; i++) window.__tabs.send(`handover-seq:${i}`); });
+    const seq = (frames) => frames.filter((f) => f.startsWith("handover-seq:")).map((f) => Number(f.split(":")[1]));
+    await waitFor(async () => new Set(seq(await received(session))).size === 30, { timeoutMs: 5000, what: "all 30 sends at the server" });
+    await sleep(300);
+    const got = seq(await received(session));
+    assert.deepEqual(got, Array.from({ length: 30 }, (_, i) => i), "once each, in order, across the handover");
+    const snapB = await snap(b);
+    assert.deepEqual(snapB.errors.map((e) => e.code).filter((c) => c !== "connectionLost"), [], "no send dropped");
   });
 });
 
 describe("shareAcrossTabs with a throttled leader", () => {
-  test("a leader whose timers are throttled (a background tab) keeps the lead while it relays and answers probes", { timeout: 60000 }, async () => {
-    const session = uniqueSession("tabs-throttled");
-    const context = await env.browser.newContext();
-    try {
-      // Every timer of the leader's page waits at least 60 s: its beats stop, its hub's
-      // heartbeat stops, but its message handlers (socket frames, probes) still run.
-      const leader = await openTab(context, session, { throttle: "60000" });
-      await waitFor(async () => (await roleOf(leader)) === "leader", { timeoutMs: 5000, what: "the throttled tab leads" });
-      const follower = await openTab(context, session);
-      await waitShared([leader, follower]);
-      // Quiet for three times the follower's silence bound (3 s), then a burst.
-      await sleep(9000);
-      assert.equal(await roleOf(follower), "follower", "a throttled leader is not taken over");
-      assert.equal(await roleOf(leader), "leader");
-      const before = fold((await snap(follower)).batches).size;
-      await env.server.control("burst", session, { count: 5 });
-      await waitFor(async () => fold((await snap(follower)).batches).size === before + 5, { timeoutMs: 3000, what: "the burst relayed to the follower" });
-      const s = await status(session);
-      assert.equal(s.connections, 1);
-      assert.equal(s.totalConnections, 1, "no handover happened");
-      assert.equal((await snap(follower)).resyncs, 0, "no resync: nothing was lost");
-    } finally {
-      await cleanup(session, context);
-    }
+  tabsTest("a leader whose timers are throttled (a background tab) keeps the lead while it relays and answers probes", async ({ session, context }) => {
+    // Every timer of the leader's page waits at least 60 s: its beats stop, its hub's
+    // heartbeat stops, but its message handlers (socket frames, probes) still run.
+    const leader = await openLeader(context, session, { throttle: "60000" });
+    const follower = await openTab(context, session);
+    await waitShared([leader, follower]);
+    // Quiet for three times the follower's silence bound (3 s), then a burst.
+    await sleep(9000);
+    assert.equal(await roleOf(follower), "follower", "a throttled leader is not taken over");
+    assert.equal(await roleOf(leader), "leader");
+    const before = fold((await snap(follower)).batches).size;
+    await env.server.control("burst", session, { count: 5 });
+    await waitFor(async () => fold((await snap(follower)).batches).size === before + 5, { timeoutMs: 3000, what: "the burst relayed to the follower" });
+    const s = await status(session);
+    assert.equal(s.connections, 1);
+    assert.equal(s.totalConnections, 1, "no handover happened");
+    assert.equal((await snap(follower)).resyncs, 0, "no resync: nothing was lost");
   });
 });
 
@@ -612,9 +614,9 @@ describe("shareAcrossTabs with Socket.IO", () => {
     const context = await env.browser.newContext();
     const snapOf = (p) => ev(p, () => JSON.parse(JSON.stringify({ role: window.__tabs.role(), shared: window.__tabs.stats().sharedTabs, resyncs: window.__tabs.resyncs(), batches: window.__tabs.batches, errors: window.__tabs.errors, ns: window.__tabs.namespaces() })));
     try {
-      const open = (nss) => openTab(context, "sio", { protocol: "socketio", server: sio.host, contexts: nss.join(",") });
-      const first = await open([A]);
-      await waitFor(async () => (await roleOf(first)) === "leader", { timeoutMs: 5000, what: "the first tab leads" });
+      const params = (nss) => ({ protocol: "socketio", server: sio.host, contexts: nss.join(",") });
+      const open = (nss) => openTab(context, "sio", params(nss));
+      const first = await openLeader(context, "sio", params([A]));
       const [second, third] = await Promise.all([open([A, B]), open([A])]);
       await waitShared([first, second, third]);
       await waitFor(async () => {
@@ -689,8 +691,7 @@ describe("shareAcrossTabs and the back/forward cache", () => {
     const browser = await launchBrowser({ bfcache: true });
     try {
       const context = await browser.newContext();
-      const leader = await openTab(context, session);
-      await waitFor(async () => (await roleOf(leader)) === "leader", { timeoutMs: 5000, what: "the first tab leads" });
+      const leader = await openLeader(context, session);
       const follower = await openTab(context, session);
       await waitShared([leader, follower]);
       await leader.evaluate(() => (window.__kept = true));
