@@ -572,6 +572,31 @@ describe("shareAcrossTabs: sends across a handover", () => {
   });
 });
 
+describe("shareAcrossTabs: the shared connection drops", () => {
+  tabsTest("every tab mirrors the reconnect of the shared socket and gets one resync; the union is subscribed again", async ({ session, context }) => {
+    const leader = await openLeader(context, session, { contexts: [CTX0, CTX1].join(",") });
+    const follower = await openTab(context, session, { contexts: [CTX0, CTX2].join(",") });
+    await waitShared([leader, follower]);
+    await waitFor(async () => oneSocketWith(await status(session), [CTX0, CTX1, CTX2]), { timeoutMs: 5000, what: "the union subscribed" });
+    const before = await Promise.all([leader, follower].map(async (p) => (await snap(p)).resyncs));
+    await received(session, true);
+    await env.server.control("drop", session);
+    await waitFor(async () => {
+      const s = await status(session);
+      return s.totalConnections === 2 && oneSocketWith(s, [CTX0, CTX1, CTX2]);
+    }, { timeoutMs: 8000, what: "the hub's socket back, the union subscribed" });
+    await waitFor(async () => (await Promise.all([leader, follower].map((p) => snap(p)))).every((x, i) => x.resyncs === before[i] + 1 && x.status === "open"), { timeoutMs: 5000, what: "one resync per tab, open again" });
+    for (const p of [leader, follower]) {
+      const x = await snap(p);
+      assert.ok(x.errors.some((e) => e.code === "connectionLost"), "each tab reports the lost connection");
+      assert.equal(x.role, p === leader ? "leader" : "follower", "no handover for a dropped socket");
+    }
+    const statuses = await ev(follower, () => window.__tabs.statuses.map((x) => x.status));
+    assert.deepEqual(statuses.slice(-2), ["reconnecting", "open"], `the follower mirrors the shared socket: ${statuses}`);
+    assert.equal(subscribeCounts(await received(session))[CTX2], 1, "the follower's context re-subscribed once by the hub");
+  });
+});
+
 describe("shareAcrossTabs with a throttled leader", () => {
   tabsTest("a leader whose timers are throttled (a background tab) keeps the lead while it relays and answers probes", async ({ session, context }) => {
     // Every timer of the leader's page waits at least 60 s: its beats stop, its hub's
