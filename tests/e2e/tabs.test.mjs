@@ -657,7 +657,11 @@ describe("shareAcrossTabs with Socket.IO", () => {
       await waitFor(async () => (await Promise.all([first, second, third].map(snapOf))).every((x) => eventsOf(x, A).some((l) => l.news?.[0]?.n === 2)), { timeoutMs: 5000, what: `the ${A} event in every tab` });
       for (const p of [first, third]) assert.deepEqual(eventsOf(await snapOf(p), B), [], `no ${B} event in a tab that did not join it`);
 
-      // A follower's emitWithAck is acked in that tab (the server acks any other event).
+      // A binary event reaches every tab with its attachment (relayed as an ArrayBuffer).
+    await sio.control("emit", { namespace: A, event: "bin", args: [{ n: 4 }], binary: true, bytes: [9, 8, 7] });
+    await waitFor(async () => (await Promise.all([first, second, third].map(snapOf))).every((x) => eventsOf(x, A).some((l) => JSON.stringify(l.bin) === JSON.stringify([{ n: 4 }, { bytes: [9, 8, 7] }]))), { timeoutMs: 5000, what: "the binary event in every tab" });
+
+    // A follower's emitWithAck is acked in that tab (the server acks any other event).
       const acked = await ev(third, (ns) => window.__tabs.emitWithAck(ns, "custom", { from: "third" }), A);
       assert.deepEqual(acked, { ok: { ok: true, event: "custom", args: [{ from: "third" }] } });
 

@@ -43,7 +43,7 @@ m.onError((e) => r.errors.push({ code: e.code, message: e.message, at: now() }))
 m.onEvent((e) => r.events.push(e));
 m.onBatch((b) => {
   const flags = Object.keys(b.flags).filter((f) => b.flags[f]);
-  r.batches.push({ at: now(), size: b.size, flags, resync: b.resync, contextIds: [...b.contextIds], kinds: { ...b.kinds }, latest: PROTOCOL === "socketio" ? JSON.parse(JSON.stringify(b.latest)) : undefined });
+  r.batches.push({ at: now(), size: b.size, flags, resync: b.resync, contextIds: [...b.contextIds], kinds: { ...b.kinds }, latest: PROTOCOL === "socketio" ? JSON.parse(JSON.stringify(b.latest, (k, v) => (v instanceof ArrayBuffer ? { bytes: [...new Uint8Array(v)] } : v))) : undefined });
 });
 /** What the tests call. */
 Object.assign(r, {
