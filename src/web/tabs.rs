@@ -12,6 +12,11 @@
 //!
 //! Channel messages are arrays `[kind, from, ...]`, `from` the hub's or the tab's id:
 //! the kinds are the `HUB_*` (hub to tabs) and `TAB_*` (tab to hub) constants below.
+//!
+//! This file and `manager.rs` use each other: the manager's loop hands a hub's status,
+//! errors and relayed sends here, and the sharing drives the loop of the tab or hub it
+//! serves ([`drive`], [`run_actions`]). It is the manager's sharing half, kept apart so
+//! that a manager that does not share reads as before.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
