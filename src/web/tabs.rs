@@ -42,7 +42,7 @@ use wasm_bindgen::JsCast;
 const HUB_UP: u32 = 2;
 /// The shared connection is open: `[3, hub, handshake | null, joined scopes, tabs]`.
 const HUB_OPEN: u32 = 3;
-/// It is not: `[4, hub, status]`.
+/// It is not: `[4, hub, status number]` (see `STATUSES`).
 const HUB_DOWN: u32 = 4;
 /// `[5, hub, tabs]`, every second (and after a tab left).
 const HUB_BEAT: u32 = 5;
@@ -50,7 +50,7 @@ const HUB_BEAT: u32 = 5;
 const HUB_CONFIRM: u32 = 6;
 /// `[7, hub, tab, scopes]`: scopes the tab wants that the hub has joined already.
 const HUB_JOINED: u32 = 7;
-/// `[8, hub, code, message, ids]`: an error of the shared connection.
+/// `[8, hub, code index, message, ids]`: an error of the shared connection.
 const HUB_ERROR: u32 = 8;
 /// `[9, hub]`: the hub stops (its tab closed, left, or lost the lock).
 const HUB_BYE: u32 = 9;
@@ -133,11 +133,14 @@ fn num_at(m: &Array, i: u32) -> f64 {
     m.get(i).as_f64().unwrap_or(-1.0)
 }
 
+/// An index of a message (a status or an error code), if it holds one.
+fn index_at(m: &Array, i: u32) -> Option<usize> {
+    m.get(i).as_f64().filter(|v| *v >= 0.0).map(|v| v as usize)
+}
+
+/// The strings of a message's array (none if it is not one).
 fn strings(v: &JsValue) -> Vec<String> {
-    if !Array::is_array(v) {
-        return Vec::new();
-    }
-    Array::from(v).iter().filter_map(|s| s.as_string()).collect()
+    super::options_js::strings_of(v, "message").unwrap_or_default()
 }
 
 fn string_array(v: &[String]) -> Array {
@@ -148,15 +151,11 @@ fn msg(parts: &[JsValue]) -> JsValue {
     parts.iter().collect::<Array>().into()
 }
 
-fn status_of(name: &str) -> Status {
-    match name {
-        "open" => Status::Open,
-        "connecting" => Status::Connecting,
-        "failed" => Status::Failed,
-        "closed" => Status::Closed,
-        "idle" => Status::Idle,
-        _ => Status::Reconnecting,
-    }
+/// The statuses a hub reports, by their number in `HUB_DOWN`.
+const STATUSES: [Status; 6] = [Status::Idle, Status::Connecting, Status::Open, Status::Reconnecting, Status::Closed, Status::Failed];
+
+fn status_number(status: Status) -> f64 {
+    STATUSES.iter().position(|s| *s == status).unwrap_or(3) as f64
 }
 
 // ----- a tab's side -----
@@ -463,7 +462,7 @@ fn on_tab_message(state: &Shared, m: &Array) {
             });
         }
         HUB_DOWN => {
-            let status = status_of(&m.get(2).as_string().unwrap_or_default());
+            let status = index_at(m, 2).and_then(|i| STATUSES.get(i)).copied().unwrap_or(Status::Reconnecting);
             drive(state, |mc, now| mc.link_down(now, status, None));
         }
         HUB_BEAT => {
@@ -479,9 +478,12 @@ fn on_tab_message(state: &Shared, m: &Array) {
             drive(state, |mc, now| mc.link_joined(now, &scopes));
         }
         HUB_ERROR => {
-            let code = m.get(2).as_string().and_then(|c| ErrorCode::ALL.iter().copied().find(|k| k.name() == c));
-            if let Some(code) = code {
-                let err = SdkError::new(code, m.get(3).as_string().unwrap_or_default()).with_ids(strings(&m.get(4)));
+            let code = index_at(m, 2).and_then(|i| ErrorCode::ALL.get(i)).copied();
+            let ids = strings(&m.get(4));
+            // An error about scopes goes only to the tabs that want one of them.
+            let mine = ids.is_empty() || ids.iter().any(|id| state.borrow().machine.subscriptions().contains(id));
+            if let (Some(code), true) = (code, mine) {
+                let err = SdkError::new(code, m.get(3).as_string().unwrap_or_default()).with_ids(ids);
                 drive(state, |mc, now| mc.report(now, err));
             }
         }
@@ -607,7 +609,7 @@ fn open_or_down(s: &State, h: &HubPart, status: Status) -> JsValue {
         let joined: Vec<String> = s.machine.scope_states().into_iter().filter(|(_, st)| *st == "joined").map(|(n, _)| n.to_string()).collect();
         msg(&[HUB_OPEN.into(), id, handshake, string_array(&joined).into(), JsValue::from_f64(h.registry.len() as f64)])
     } else {
-        msg(&[HUB_DOWN.into(), id, JsValue::from_str(status.name())])
+        msg(&[HUB_DOWN.into(), id, status_number(status).into()])
     }
 }
 
@@ -619,7 +621,7 @@ pub(super) fn hub_error(hub: &Shared, err: &SdkError) {
     let s = hub.borrow();
     if let Some(h) = s.hub_part.as_ref() {
         let ids = string_array(&err.context_ids);
-        h.js.post(&msg(&[HUB_ERROR.into(), h.id.into(), JsValue::from_str(err.code.name()), JsValue::from_str(&err.message), ids.into()]));
+        h.js.post(&msg(&[HUB_ERROR.into(), h.id.into(), JsValue::from_f64(err.code.index() as f64), JsValue::from_str(&err.message), ids.into()]));
     }
 }
 

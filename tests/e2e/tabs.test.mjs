@@ -597,6 +597,19 @@ describe("shareAcrossTabs: the shared connection drops", () => {
   });
 });
 
+describe("shareAcrossTabs: errors of the shared connection", () => {
+  tabsTest("a subscription the server denies is reported to the tab that asked for it, not to the others", async ({ session, context }) => {
+    const leader = await openLeader(context, session);
+    const follower = await openTab(context, session);
+    await waitShared([leader, follower]);
+    await env.server.control("deny", session, { contextId: CTX_X });
+    await ev(follower, (id) => window.__tabs.subscribe([id]), CTX_X);
+    await waitFor(async () => (await snap(follower)).errors.some((e) => e.code === "subscriptionDenied"), { timeoutMs: 5000, what: "subscriptionDenied in the tab that asked" });
+    await sleep(300);
+    assert.deepEqual((await snap(leader)).errors.map((e) => e.code), [], "nothing in the tab that did not ask");
+  });
+});
+
 describe("shareAcrossTabs with a throttled leader", () => {
   tabsTest("a leader whose timers are throttled (a background tab) keeps the lead while it relays and answers probes", async ({ session, context }) => {
     // Every timer of the leader's page waits at least 60 s: its beats stop, its hub's
