@@ -384,3 +384,20 @@ fn close_forgets_unconfirmed_relayed_sends() {
     link_open(&mut h);
     assert!(relays(&h.take()).is_empty(), "nothing from before close() is sent again");
 }
+
+#[test]
+fn a_send_that_outlived_its_ttl_is_dropped_not_relayed_when_the_hub_opens() {
+    let mut opts = calimero_opts();
+    opts.queued_message_ttl_ms = 1000.0;
+    let mut h = Harness::new(opts);
+    h.m.relayed(5);
+    h.connect();
+    assert!(h.send("stale"));
+    h.take();
+    // The page slept: no timer ran, then the hub's open comes.
+    h.sleep_to(5000.0);
+    link_open(&mut h);
+    let acts = h.take();
+    assert!(relays(&acts).is_empty(), "{acts:?}");
+    assert_eq!(error_codes(&acts), vec![ErrorCode::MessageDropped]);
+}

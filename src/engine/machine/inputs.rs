@@ -296,23 +296,34 @@ impl<P: Clone> Machine<P> {
         let Conn::Connecting { retry, .. } = self.conn else {
             return;
         };
+        self.session_open(now, retry);
+    }
+
+    /// The connection is open: this machine's own socket, or (relayed) the hub's;
+    /// `retry`: not the first open of this manager.
+    pub(super) fn session_open(&mut self, now: Instant, retry: bool) {
+        let relayed = self.is_relayed();
         self.conn = Conn::Open { since: now };
-        self.urls.opened();
+        if !relayed {
+            self.urls.opened();
+        }
         self.set_status(Status::Open);
         if retry {
             self.stats.reconnects += 1;
             self.seq.reset();
-            // With joins, each namespace's reply says whether it needs `resync`.
-            if !self.traits.joins {
+            // With joins, each namespace's reply says whether it needs `resync`; a
+            // relayed tab's session is the hub's, new after a handover: always.
+            if !self.traits.joins || relayed {
                 self.batcher.raise(now.ms(), RESYNC_BIT);
             }
         }
-        self.session.retry = retry;
+        self.session.retry = retry && !relayed;
         self.ever_opened = true;
         // Subscriptions go first, then whatever the app queued while offline (for a
-        // protocol with joins, what waits for a scope goes out with its join reply).
+        // protocol with joins, what waits for a scope goes out with its join reply). A
+        // relayed tab only records them: the hub subscribes the union.
         #[cfg(feature = "socketio")]
-        let joined = self.traits.joins && self.join_with_auth(now);
+        let joined = !relayed && self.traits.joins && self.join_with_auth(now);
         #[cfg(not(feature = "socketio"))]
         let joined = false;
         if !joined {
@@ -324,7 +335,7 @@ impl<P: Clone> Machine<P> {
             self.exec_dropped(g);
         }
         self.flush_queued(None);
-        if !matches!(self.protocol.probe(), crate::engine::protocols::Probe::ServerPings) {
+        if !relayed && !matches!(self.protocol.probe(), crate::engine::protocols::Probe::ServerPings) {
             self.heartbeat.opened(now);
         }
         self.advance(now);

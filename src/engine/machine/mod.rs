@@ -427,12 +427,13 @@ impl<P: Clone> Machine<P> {
 
     /// Refreshes the timer table from the parts (at the end of every input).
     fn sync_timers(&mut self) {
+        let relayed = self.is_relayed();
         let t = &mut self.timers;
         t.set(Timer::ConnectTimeout, self.conn.connect_deadline(crate::engine::time::Duration(self.opts.connect_timeout_ms)));
         t.set(Timer::Retry, self.conn.retry_deadline(self.hidden));
         // A relayed machine's connection is the hub's: no uptime or heartbeat here.
         let open_since = match self.conn {
-            Conn::Open { since } if !matches!(self.share, Share::Relayed(_)) => Some(since),
+            Conn::Open { since } if !relayed => Some(since),
             _ => None,
         };
         t.set(Timer::Uptime, open_since.and_then(|s| self.backoff.uptime_deadline(s.ms())).map(Instant));

@@ -18,10 +18,8 @@ use crate::prelude::*;
 
 use super::{Action, Machine, Share};
 use crate::engine::connection::{Conn, Status};
-use crate::engine::delivery::refresh::RESYNC_BIT;
 use crate::engine::delivery::relay_out::RelayOut;
 use crate::engine::errors::{ErrorCode, SdkError};
-use crate::engine::protocols::Inbound;
 use crate::engine::time::Instant;
 
 /// Request ids of a sharing machine start at a random multiple of this (from 2^40, and
@@ -76,25 +74,14 @@ impl<P: Clone> Machine<P> {
         let now = Instant(now);
         let Conn::Linking { retry } = self.conn else { return self.advance(now) };
         #[cfg(feature = "socketio")]
-        if let Some(Ok(Inbound::Control(crate::engine::protocols::Control::Handshake { max_payload, .. }))) = handshake.map(|t| self.protocol.decode(t)) {
+        if let Some(Ok(crate::engine::protocols::Inbound::Control(crate::engine::protocols::Control::Handshake { max_payload, .. }))) = handshake.map(|t| self.protocol.decode(t)) {
             self.session.max_payload = max_payload;
         }
         #[cfg(not(feature = "socketio"))]
-        let _ = handshake.map(|t| matches!(self.protocol.decode(t), Ok(Inbound::Control(_))));
-        self.conn = Conn::Open { since: now };
-        self.set_status(Status::Open);
-        if retry {
-            self.stats.reconnects += 1;
-            self.seq.reset();
-            self.batcher.raise(now.ms(), RESYNC_BIT);
-        }
-        self.ever_opened = true;
+        let _ = handshake;
+        self.session_open(now, retry);
         // Joins wait for the hub's join replies (relayed) or its list of those it has.
-        self.join_all(now);
         self.link_joined(now.ms(), joined);
-        self.expire_executes(now);
-        self.flush_queued(None);
-        self.advance(now);
     }
 
     /// Relayed: the shared connection is not open: the hub lost it (`status` is what it
