@@ -564,6 +564,12 @@ fn drive_at(state: &Shared, now: f64, input: impl FnOnce(&mut Machine<Kept>, f64
 }
 
 impl State {
+    /// The attachments of the binary emit `id`, taken out of those kept until sent.
+    fn take_outgoing(&mut self, id: u64) -> Option<Array> {
+        let i = self.outgoing.iter().position(|o| o.0 == id)?;
+        Some(self.outgoing.swap_remove(i).1)
+    }
+
     /// Fetches the scanner's names up to `id` (once per id).
     fn learn_names(&mut self, id: usize) {
         while self.names.len() <= id {
@@ -721,7 +727,7 @@ pub(super) fn run_actions(state: &Shared) {
             #[cfg(feature = "socketio")]
             Action::SendAttached { text, id } => {
                 let mut s = state.borrow_mut();
-                let buffers = s.outgoing.iter().position(|o| o.0 == id).map(|i| s.outgoing.swap_remove(i).1);
+                let buffers = s.take_outgoing(id);
                 if let (Some(sock), Some(buffers)) = (&s.socket, buffers) {
                     sock.send(&text);
                     for b in buffers.iter() {
@@ -739,11 +745,7 @@ pub(super) fn run_actions(state: &Shared) {
             Action::Error(err) if state.borrow().hub_part.is_some() => tabs::hub_error(state, &err),
             Action::Batch(_) if state.borrow().hub_part.is_some() => state.borrow_mut().machine.batch_settled(now_ms()),
             Action::Relay { n, text, attached } => {
-                let buffers = {
-                    let mut s = state.borrow_mut();
-                    let i = s.outgoing.iter().position(|o| o.0 == attached && attached != 0);
-                    i.map(|i| s.outgoing.swap_remove(i).1)
-                };
+                let buffers = if attached != 0 { state.borrow_mut().take_outgoing(attached) } else { None };
                 tabs::relay_send(state, n, &text, buffers);
             }
             Action::Status(status) => {

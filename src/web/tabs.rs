@@ -606,11 +606,16 @@ fn open_or_down(s: &State, h: &HubPart, status: Status) -> JsValue {
     let id = JsValue::from_f64(h.id);
     if status == Status::Open {
         let handshake = s.machine.handshake().map_or(JsValue::NULL, JsValue::from_str);
-        let joined: Vec<String> = s.machine.scope_states().into_iter().filter(|(_, st)| *st == "joined").map(|(n, _)| n.to_string()).collect();
+        let joined = joined_scopes(s, |_| true);
         msg(&[HUB_OPEN.into(), id, handshake, string_array(&joined).into(), JsValue::from_f64(h.registry.len() as f64)])
     } else {
         msg(&[HUB_DOWN.into(), id, status_number(status).into()])
     }
+}
+
+/// The scopes the hub's machine has joined, of those `keep` says.
+fn joined_scopes(s: &State, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    s.machine.scope_states().into_iter().filter(|(n, st)| *st == "joined" && keep(n)).map(|(n, _)| n.to_string()).collect()
 }
 
 /// An error of the hub's machine: the tabs hear about those of the connection.
@@ -670,7 +675,7 @@ fn on_hub_message(hub: &Shared, m: &Array) {
                     // Everyone learns the new count; the new tab, the connection's state.
                     h.js.post(&open_or_down(&s, h, s.machine.status()));
                 } else {
-                    let joined: Vec<String> = s.machine.scope_states().into_iter().filter(|(n, st)| *st == "joined" && wanted.iter().any(|w| w == n)).map(|(n, _)| n.to_string()).collect();
+                    let joined = joined_scopes(&s, |n| wanted.iter().any(|w| w == n));
                     if !joined.is_empty() {
                         h.js.post(&msg(&[HUB_JOINED.into(), h.id.into(), tab_id.into(), string_array(&joined).into()]));
                     }
